@@ -1,0 +1,65 @@
+import type { Db } from '../../platform/db/database.ts';
+import { auditLog } from './audit.schema.ts';
+
+/** Who made a change and through which door; recorded with every write. */
+export interface Actor {
+  userId?: number;
+  /** A username, or `cli`, `system`, `job:<name>` when no user is behind the change. */
+  label: string;
+  source: 'api' | 'admin' | 'cli' | 'system' | 'job' | 'bulk' | 'event';
+  requestId?: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { label: 'system', source: 'system' };
+export const CLI_ACTOR: Actor = { label: 'cli', source: 'cli' };
+
+export interface AuditEntry {
+  siteId: number | null;
+  action: string;
+  targetType: string;
+  targetId: string | number;
+  /** What changed, `{field: [before, after]}`; secrets must already be masked. */
+  changes?: Record<string, unknown>;
+}
+
+export interface AuditService {
+  /** Appends an entry through `executor`, normally the transaction that made the change. */
+  record(executor: Db, actor: Actor, entry: AuditEntry): Promise<void>;
+}
+
+export function createAuditService(): AuditService {
+  return {
+    async record(executor, actor, entry) {
+      await executor.insert(auditLog).values({
+        siteId: entry.siteId,
+        actorUserId: actor.userId ?? null,
+        actorLabel: actor.label,
+        source: actor.source,
+        action: entry.action,
+        targetType: entry.targetType,
+        targetId: String(entry.targetId),
+        changes: entry.changes ?? {},
+        requestId: actor.requestId ?? null,
+      });
+    },
+  };
+}
+
+/** `{field: [before, after]}` for the fields that differ; values of `secretFields` are masked. */
+export function diffForAudit<T extends Record<string, unknown>>(
+  before: T | null,
+  after: T,
+  secretFields: readonly (keyof T)[] = [],
+): Record<string, [unknown, unknown]> {
+  const changes: Record<string, [unknown, unknown]> = {};
+  for (const key of Object.keys(after) as (keyof T & string)[]) {
+    const previous = before?.[key] ?? null;
+    const next = after[key] ?? null;
+    const same = previous instanceof Date && next instanceof Date ? previous.getTime() === next.getTime() : previous === next;
+    if (same) continue;
+    changes[key] = secretFields.includes(key)
+      ? [previous === null ? null : '[secret]', next === null ? null : '[secret]']
+      : [previous, next];
+  }
+  return changes;
+}

@@ -1,0 +1,109 @@
+import type { Cache } from '../../platform/cache/index.ts';
+import type { Database } from '../../platform/db/database.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
+import { type Actor, type AuditService, SYSTEM_ACTOR, diffForAudit } from '../audit/audit.service.ts';
+import { type SiteSettings, checkSiteConsistency, parseSiteSettings } from './site-fields.ts';
+import type { Site, SitesRepository } from './sites.repository.ts';
+
+export type { Site } from './sites.repository.ts';
+
+/** Sites are read on every request; entries live briefly and are dropped on every change. */
+const SITE_CACHE_SECONDS = 60;
+const cacheKey = (domain: string) => `site:domain:${domain.toLowerCase()}`;
+
+export interface SitesServiceDeps {
+  database: Database;
+  repository: SitesRepository;
+  audit: AuditService;
+  cache: Cache;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return (error as { code?: string }).code === '23505' || cause?.code === '23505';
+}
+
+export function createSitesService({ database, repository, audit, cache }: SitesServiceDeps) {
+  const { db } = database;
+
+  /** Dates come back from the cache as strings; sites are used with Date fields. */
+  const revive = (site: Site): Site => ({ ...site, createdAt: new Date(site.createdAt), updatedAt: new Date(site.updatedAt) });
+
+  return {
+    /** The site for a request's host, or undefined: an unknown host never falls back to another site. */
+    async findByDomain(domain: string): Promise<Site | undefined> {
+      const found = await cache.wrap(cacheKey(domain), SITE_CACHE_SECONDS, async () =>
+        (await repository.findByDomain(db, domain)) ?? null,
+      );
+      return found ? revive(found) : undefined;
+    },
+
+    async getByDomain(domain: string): Promise<Site> {
+      const site = await repository.findByDomain(db, domain);
+      if (!site) throw new NotFoundError(`No site has the domain ${domain}.`);
+      return site;
+    },
+
+    list: () => repository.list(db),
+
+    async create(input: Record<string, unknown>, actor: Actor): Promise<Site> {
+      const settings = parseSiteSettings(input);
+      if (!settings.domain) throw ValidationError.field('domain', 'This field is required.');
+      const values = { name: settings.domain, ...settings } as Partial<SiteSettings> & Pick<SiteSettings, 'domain' | 'name'>;
+      checkSiteConsistency({ enableFacebookSharing: values.enableFacebookSharing ?? false, facebookAppId: values.facebookAppId ?? null });
+      try {
+        const site = await db.transaction(async (tx) => {
+          const created = await repository.insert(tx, values);
+          await audit.record(tx, actor, {
+            siteId: null,
+            action: 'site.created',
+            targetType: 'site',
+            targetId: created.id,
+            changes: diffForAudit(null, values, ['oauthClientSecret']),
+          });
+          return created;
+        });
+        await cache.delete(cacheKey(site.domain));
+        return site;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ConflictError(`A site with the domain ${values.domain} already exists.`);
+        throw error;
+      }
+    },
+
+    async update(domain: string, input: Record<string, unknown>, actor: Actor): Promise<Site> {
+      const changes = parseSiteSettings(input);
+      const existing = await this.getByDomain(domain);
+      checkSiteConsistency({ ...existing, ...changes });
+      try {
+        const site = await db.transaction(async (tx) => {
+          const updated = await repository.update(tx, existing.id, changes);
+          const diff = diffForAudit(existing as Record<string, unknown>, changes, ['oauthClientSecret']);
+          if (Object.keys(diff).length > 0) {
+            await audit.record(tx, actor, { siteId: null, action: 'site.updated', targetType: 'site', targetId: existing.id, changes: diff });
+          }
+          return updated;
+        });
+        await cache.delete(cacheKey(existing.domain), cacheKey(site.domain));
+        return site;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ConflictError(`A site with the domain ${changes.domain} already exists.`);
+        throw error;
+      }
+    },
+
+    /** On an empty database, creates the site for PUBLIC_URL's host so a fresh install just works. */
+    async ensureDefaultSite(domain: string): Promise<Site | undefined> {
+      if ((await repository.count(db)) > 0) return undefined;
+      try {
+        return await this.create({ domain, name: domain, platformName: 'Laurel' }, SYSTEM_ACTOR);
+      } catch (error) {
+        // Another instance starting at the same moment created it first.
+        if (error instanceof ConflictError) return undefined;
+        throw error;
+      }
+    },
+  };
+}
+
+export type SitesService = ReturnType<typeof createSitesService>;

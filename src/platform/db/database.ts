@@ -1,0 +1,113 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { lockDirectory } from './pglite-lock.ts';
+import * as schema from './schema.ts';
+
+export type Schema = typeof schema;
+/** A database or an open transaction: repositories accept either. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type Engine = 'pglite' | 'postgres';
+
+/** An open database: the Drizzle handle plus what the platform needs to run it. */
+export interface Database {
+  engine: Engine;
+  db: Db;
+  /** The PGlite instance when embedded; pg-boss talks to it directly. */
+  pglite?: PGlite;
+  /** The connection string when on PostgreSQL; pg-boss opens its own small pool with it. */
+  url?: string;
+  ping(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  poolSize?: number;
+  /** Start an embedded database from a dump (PGlite `dumpDataDir`) instead of an empty one. */
+  pgliteTemplate?: Blob | File;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function openPglite(location: string, options: OpenOptions): Promise<Database> {
+  const inMemory = location === 'memory';
+  const dir = inMemory ? undefined : resolve(location);
+  let lock: ReturnType<typeof lockDirectory> | undefined;
+  if (dir) {
+    mkdirSync(dirname(dir), { recursive: true });
+    lock = lockDirectory(dir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dir ? `file://${dir}` : undefined, {
+      loadDataDir: options.pgliteTemplate,
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  let closed = false;
+  return {
+    engine: 'pglite',
+    db: drizzlePglite({ client: pglite, schema }) as unknown as Db,
+    pglite,
+    async ping(timeoutMs = 2000) {
+      if (closed) throw new Error('database is closed');
+      await withTimeout(pglite.query('select 1'), timeoutMs, 'database ping');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}
+
+async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'laurel',
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  let closed = false;
+  return {
+    engine: 'postgres',
+    db: drizzlePg({ client: pool, schema }) as unknown as Db,
+    url,
+    async ping(timeoutMs = 2000) {
+      if (closed) throw new Error('database is closed');
+      await withTimeout(pool.query('select 1'), timeoutMs, 'database ping');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+/** Opens `pglite:<dir>`, `pglite:memory` or `postgres://…`. */
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
+  if (url.startsWith('pglite:')) return openPglite(url.slice('pglite:'.length), options);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options);
+  throw new Error(`Unsupported DATABASE_URL scheme: ${url.split(':')[0]}`);
+}

@@ -1,0 +1,90 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
+
+interface SchemaIssue {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** `/credential/mode` → `credential.mode`; a missing property is named by the issue itself. */
+function fieldOf(issue: SchemaIssue, context: string | undefined): string {
+  const missing = issue.params.missingProperty ?? (issue.params.requiredProperties as string[] | undefined)?.[0];
+  const parts = issue.instancePath.split('/').filter(Boolean);
+  if (typeof missing === 'string') parts.push(missing);
+  if (issue.keyword === 'additionalProperties' && typeof issue.params.additionalProperty === 'string') {
+    parts.push(issue.params.additionalProperty);
+  }
+  return parts.join('.') || (context === 'body' ? 'non_field_errors' : (context ?? 'non_field_errors'));
+}
+
+function messageOf(issue: SchemaIssue): string {
+  switch (issue.keyword) {
+    case 'required':
+      return 'This field is required.';
+    case 'additionalProperties':
+      return 'Unknown field.';
+    case 'type':
+      return `Must be ${String(issue.params.type ?? 'of the right type')}.`;
+    case 'maxLength':
+      return `Ensure this field has no more than ${String(issue.params.limit)} characters.`;
+    case 'minLength':
+      return issue.params.limit === 1 ? 'This field may not be blank.' : `Ensure this field has at least ${String(issue.params.limit)} characters.`;
+    default: {
+      const text = issue.message ?? 'Invalid value.';
+      return `${text.charAt(0).toUpperCase()}${text.slice(1)}${text.endsWith('.') ? '' : '.'}`;
+    }
+  }
+}
+
+/** Turns schema validation failures into the DRF shape `{"field": ["message"]}`. */
+export function validationErrorFrom(issues: SchemaIssue[], context: string | undefined): ValidationError {
+  const fields: Record<string, string[]> = {};
+  for (const issue of issues) {
+    const field = fieldOf(issue, context);
+    const list = (fields[field] ??= []);
+    const message = messageOf(issue);
+    if (!list.includes(message)) list.push(message);
+  }
+  return new ValidationError(fields);
+}
+
+function toAppError(error: FastifyError): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error.validation) return validationErrorFrom(error.validation as SchemaIssue[], error.validationContext);
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new PayloadTooLargeError();
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new UnsupportedMediaTypeError(error.message.replace(/^Unsupported Media Type: /, ''));
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new BadRequestError('JSON parse error - the body is empty.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new BadRequestError('JSON parse error - the body is not valid JSON.');
+  }
+  if (error instanceof SyntaxError || error.statusCode === 400) {
+    return new BadRequestError(error instanceof SyntaxError ? 'JSON parse error - the body is not valid JSON.' : error.message);
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return new AppError(error.statusCode, error.message);
+  }
+  return undefined;
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const known = toAppError(error);
+    if (!known) {
+      request.log.error({ err: error }, 'unhandled error');
+      return reply.status(500).send({ detail: 'A server error occurred.' });
+    }
+    if (known.statusCode >= 500) request.log.warn({ err: error }, known.message);
+    return reply.status(known.statusCode).headers(known.headers).send(known.body());
+  });
+
+  app.setNotFoundHandler((_request, reply) => {
+    const error = new NotFoundError();
+    return reply.status(404).send(error.body());
+  });
+}

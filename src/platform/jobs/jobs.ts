@@ -1,0 +1,132 @@
+import { sql } from 'drizzle-orm';
+import { PgBoss, fromDrizzle, fromPglite } from 'pg-boss';
+
+/** What pg-boss needs of a Drizzle transaction. */
+type DrizzleExecutor = Parameters<typeof fromDrizzle>[0];
+import type { Database, Db } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * Background jobs on pg-boss, in the application's own database. Work that a change sets off is
+ * enqueued through the same transaction as the change: if the change rolls back, the job was never
+ * there. Handlers must be idempotent, because a job can run more than once (retries, crashes).
+ */
+export interface JobDefinition<T extends object> {
+  name: string;
+  handler: (data: T, context: { id: string; retryCount: number }) => Promise<void>;
+  /** Retries after the first failure (default 5). */
+  retryLimit?: number;
+  /** Seconds before the first retry; doubles on each retry with jitter (default 5). */
+  retryDelaySeconds?: number;
+  retryDelayMaxSeconds?: number;
+  /** Seconds a run may take before it counts as failed (default 900). */
+  expireInSeconds?: number;
+}
+
+export interface JobState {
+  id: string;
+  name: string;
+  state: 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
+  retryCount: number;
+  startAfter: Date;
+  createdOn: Date;
+  completedOn: Date | null;
+  output: unknown;
+}
+
+export interface JobQueue {
+  define<T extends object>(definition: JobDefinition<T>): void;
+  /** Enqueues inside `executor`, a transaction or the database itself. Returns the job id. */
+  enqueue<T extends object>(executor: Db, name: string, data: T, options?: { startAfterSeconds?: number; singletonKey?: string }): Promise<string>;
+  get(name: string, id: string): Promise<JobState | null>;
+  start(options: { work: boolean }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface JobQueueOptions {
+  /** Seconds between polls for new work (pg-boss minimum 0.5). */
+  pollingIntervalSeconds?: number;
+}
+
+function createBoss(database: Database): PgBoss {
+  const common = { schedule: false, migrate: true } as const;
+  if (database.engine === 'pglite' && database.pglite) {
+    return new PgBoss({ ...common, db: fromPglite(database.pglite), backend: 'pglite' });
+  }
+  return new PgBoss({ ...common, connectionString: database.url, max: 4, application_name: 'laurel-jobs' });
+}
+
+export function createJobQueue(database: Database, logger: Logger, options: JobQueueOptions = {}): JobQueue {
+  const boss = createBoss(database);
+  const definitions = new Map<string, JobDefinition<object>>();
+  let started = false;
+  boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+
+  return {
+    define(definition) {
+      if (started) throw new Error(`job ${definition.name} defined after the queue started`);
+      if (definitions.has(definition.name)) throw new Error(`job ${definition.name} defined twice`);
+      definitions.set(definition.name, definition as JobDefinition<object>);
+    },
+
+    async enqueue(executor, name, data, enqueueOptions = {}) {
+      if (!definitions.has(name)) throw new Error(`unknown job ${name}`);
+      const id = await boss.send(name, data, {
+        db: fromDrizzle(executor as unknown as DrizzleExecutor, sql),
+        startAfter: enqueueOptions.startAfterSeconds,
+        singletonKey: enqueueOptions.singletonKey,
+      });
+      if (!id) throw new Error(`job ${name} was not enqueued`);
+      return id;
+    },
+
+    async get(name, id) {
+      const job = await boss.getJobById(name, id);
+      if (!job) return null;
+      return {
+        id: job.id,
+        name: job.name,
+        state: job.state,
+        retryCount: job.retryCount,
+        startAfter: job.startAfter,
+        createdOn: job.createdOn,
+        completedOn: job.completedOn,
+        output: job.output,
+      };
+    },
+
+    async start({ work }) {
+      await boss.start();
+      started = true;
+      for (const definition of definitions.values()) {
+        await boss.createQueue(definition.name, {
+          retryLimit: definition.retryLimit ?? 5,
+          retryDelay: definition.retryDelaySeconds ?? 5,
+          retryBackoff: true,
+          retryDelayMax: definition.retryDelayMaxSeconds ?? 3600,
+          expireInSeconds: definition.expireInSeconds ?? 900,
+        });
+        if (!work) continue;
+        await boss.work<object>(
+          definition.name,
+          { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, includeMetadata: true },
+          async ([job]) => {
+            if (!job) return;
+            try {
+              await definition.handler(job.data, { id: job.id, retryCount: job.retryCount });
+            } catch (error) {
+              logger.warn({ err: error, job: job.name, jobId: job.id, retryCount: job.retryCount }, 'job failed');
+              throw error;
+            }
+          },
+        );
+      }
+    },
+
+    async stop() {
+      if (!started) return;
+      started = false;
+      await boss.stop({ graceful: true, timeout: 5000, close: true });
+    },
+  };
+}

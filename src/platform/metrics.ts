@@ -1,0 +1,29 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics for one app instance (its own registry, so tests can build several apps). */
+export interface Metrics {
+  registry: Registry;
+  httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  httpRequests: Counter<'method' | 'route' | 'status_code'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'laurel_' });
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'laurel_http_request_duration_seconds',
+      help: 'HTTP request duration by route template and status.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'laurel_http_requests_total',
+      help: 'HTTP requests by route template and status.',
+      labelNames: ['method', 'route', 'status_code'],
+      registers: [registry],
+    }),
+  };
+}
