@@ -113,6 +113,12 @@ const SETTINGS = {
     description: 'When set (`redis://…` or `rediss://…`), the cache, rate limits and cache invalidation use Redis.',
     check: (v: string) => (/^rediss?:\/\//.test(v) ? undefined : 'must start with redis:// or rediss://'),
   },
+  redisKeyPrefix: {
+    env: 'REDIS_KEY_PREFIX',
+    kind: 'string',
+    default: 'laurel:',
+    description: 'Prefix of every Redis key Laurel writes, so several deployments can share one Redis.',
+  },
   dataDir: {
     env: 'DATA_DIR',
     kind: 'string',

@@ -84,12 +84,12 @@ const DOMAIN = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(
 const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 const EMAIL = /^[^@\s<>"]{1,64}@[^@\s<>"]{1,253}$/;
 
-function normalizeUrl(value: string): string | null {
+function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : null;
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password;
   } catch {
-    return null;
+    return false;
   }
 }
 
@@ -140,12 +140,10 @@ export function parseSiteSettings(input: Record<string, unknown>): Partial<SiteS
         else settings[key] = domain;
         break;
       }
-      case 'url': {
-        const url = normalizeUrl(text);
-        if (!url) fail('Enter a valid http(s) URL.');
-        else settings[key] = url;
+      case 'url':
+        if (!isHttpUrl(text)) fail('Enter a valid http(s) URL without credentials.');
+        else settings[key] = text;
         break;
-      }
       case 'email':
         if (!EMAIL.test(text)) fail('Enter a valid email address.');
         else settings[key] = text;

@@ -4,6 +4,6 @@ import { createRedisCache } from './redis-cache.ts';
 
 export type { Cache } from './cache.ts';
 
-export function createCache(redisUrl: string | undefined, options: { prefix?: string } = {}): Cache {
-  return redisUrl ? createRedisCache(redisUrl, options) : createMemoryCache();
+export function createCache(redisUrl: string | undefined, keyPrefix: string): Cache {
+  return redisUrl ? createRedisCache(redisUrl, { prefix: `${keyPrefix}cache:` }) : createMemoryCache();
 }

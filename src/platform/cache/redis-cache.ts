@@ -2,8 +2,7 @@ import { Redis } from 'ioredis';
 import { type Cache, wrapWith } from './cache.ts';
 
 /** Shared cache in Redis. Keys are prefixed so Laurel can share a Redis with other programs. */
-export function createRedisCache(url: string, options: { prefix?: string } = {}): Cache {
-  const prefix = options.prefix ?? 'laurel:cache:';
+export function createRedisCache(url: string, { prefix }: { prefix: string }): Cache {
   const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
   // Connection errors surface on the command that needed Redis; the client reconnects by itself.
   redis.on('error', () => {});

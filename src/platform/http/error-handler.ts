@@ -50,14 +50,14 @@ export function validationErrorFrom(issues: SchemaIssue[], context: string | und
   return new ValidationError(fields);
 }
 
-function toAppError(error: FastifyError): AppError | undefined {
+function toAppError(error: FastifyError, request: FastifyRequest): AppError | undefined {
   if (error instanceof AppError) return error;
   if (error.validation) return validationErrorFrom(error.validation as SchemaIssue[], error.validationContext);
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PayloadTooLargeError();
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new UnsupportedMediaTypeError(error.message.replace(/^Unsupported Media Type: /, ''));
+      return new UnsupportedMediaTypeError(String(request.headers['content-type'] ?? '').slice(0, 100));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new BadRequestError('JSON parse error - the body is empty.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -74,7 +74,7 @@ function toAppError(error: FastifyError): AppError | undefined {
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const known = toAppError(error);
+    const known = toAppError(error, request);
     if (!known) {
       request.log.error({ err: error }, 'unhandled error');
       return reply.status(500).send({ detail: 'A server error occurred.' });
