@@ -1,0 +1,93 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/helpers/database.ts';
+import { waitFor } from '../../../test/helpers/wait.ts';
+import type { Database } from '../db/database.ts';
+import { createLogger } from '../logger.ts';
+import { type JobQueue, createJobQueue } from './jobs.ts';
+
+describe('jobs', () => {
+  let database: Database;
+  let jobs: JobQueue;
+  const recorded: string[] = [];
+  const flakyAttempts: number[] = [];
+  let brokenRuns = 0;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    jobs = createJobQueue(database, createLogger('silent'), { pollingIntervalSeconds: 0.5 });
+    jobs.define<{ marker: string }>({
+      name: 'test-record',
+      handler: async ({ marker }) => {
+        recorded.push(marker);
+      },
+    });
+    jobs.define({
+      name: 'test-flaky',
+      retryLimit: 3,
+      retryDelaySeconds: 1,
+      handler: async () => {
+        flakyAttempts.push(Date.now());
+        if (flakyAttempts.length < 3) throw new Error(`attempt ${flakyAttempts.length} fails`);
+      },
+    });
+    jobs.define({
+      name: 'test-broken',
+      retryLimit: 1,
+      retryDelaySeconds: 1,
+      handler: async () => {
+        brokenRuns += 1;
+        throw new Error('always fails');
+      },
+    });
+    await jobs.start({ work: true });
+  });
+  afterAll(async () => {
+    await jobs.stop();
+    await database.close();
+  });
+
+  it('never runs a job enqueued in a transaction that rolled back', async () => {
+    let rolledBackId = '';
+    await expect(
+      database.db.transaction(async (tx) => {
+        rolledBackId = await jobs.enqueue(tx, 'test-record', { marker: 'rolled-back' });
+        throw new Error('change refused');
+      }),
+    ).rejects.toThrow('change refused');
+    const committedId = await database.db.transaction((tx) => jobs.enqueue(tx, 'test-record', { marker: 'committed' }));
+
+    await waitFor(async () => (await jobs.get('test-record', committedId))?.state === 'completed', 'the committed job');
+    await sleep(1200); // more than two polls: time for a leaked job to run too
+    expect(recorded).toEqual(['committed']);
+    expect(rolledBackId).not.toBe('');
+    expect(await jobs.get('test-record', rolledBackId)).toBeNull();
+  });
+
+  it('retries a failing job with growing delays until it succeeds', async () => {
+    const id = await jobs.enqueue(database.db, 'test-flaky', {});
+    await waitFor(() => flakyAttempts.length >= 1, 'the first attempt');
+    await waitFor(async () => (await jobs.get('test-flaky', id))?.state === 'retry', 'the retry state');
+    const waiting = await jobs.get('test-flaky', id);
+    expect(waiting?.startAfter.getTime()).toBeGreaterThanOrEqual((flakyAttempts[0] ?? 0) + 900);
+
+    await waitFor(async () => (await jobs.get('test-flaky', id))?.state === 'completed', 'completion', 20_000);
+    const done = await jobs.get('test-flaky', id);
+    expect(done?.retryCount).toBe(2);
+    expect(flakyAttempts).toHaveLength(3);
+    const [first = 0, second = 0, third = 0] = flakyAttempts;
+    // Backoff: about retryDelay × 2^(n-1) with jitter, so 1–2 s and then 2–4 s.
+    expect(second - first).toBeGreaterThanOrEqual(900);
+    expect(third - second).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('marks a job failed once its retries are spent', async () => {
+    const id = await jobs.enqueue(database.db, 'test-broken', {});
+    await waitFor(async () => (await jobs.get('test-broken', id))?.state === 'failed', 'the failed state', 20_000);
+    expect(brokenRuns).toBe(2);
+  });
+
+  it('refuses to enqueue a job nobody defined', async () => {
+    await expect(jobs.enqueue(database.db, 'no-such-job', {})).rejects.toThrow('unknown job no-such-job');
+  });
+});
