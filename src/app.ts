@@ -67,9 +67,12 @@ export async function prepareDatabase(config: Config, database: Database, servic
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const ownsDatabase = !options.database;
-  const database = options.database ?? (await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }));
+  const database =
+    options.database ?? (await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }));
   const cache = createCache(config.redisUrl, config.redisKeyPrefix);
-  const jobs = createJobQueue(database, logger, { pollingIntervalSeconds: options.jobPollingIntervalSeconds });
+  const jobs = createJobQueue(database, logger, {
+    pollingIntervalSeconds: options.jobPollingIntervalSeconds,
+  });
   const services = createServices(database, cache);
   const metrics = createMetrics();
 
@@ -90,7 +93,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     publicUrl: config.publicUrl,
     version: VERSION,
   });
-  app.decorate('laurel', { config, database, cache, jobs, services, secretKey: resolveSecretKey(config.secretKey, config.dataDir) });
+  app.decorate('laurel', {
+    config,
+    database,
+    cache,
+    jobs,
+    services,
+    secretKey: resolveSecretKey(config.secretKey, config.dataDir),
+  });
   registerSiteResolution(app, services.sites);
   await app.register(operationalRoutes(database, metrics));
   await app.register(sitesRoutes);

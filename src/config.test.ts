@@ -103,7 +103,12 @@ describe('loadConfig', () => {
   });
 
   it('reports every bad value at once', () => {
-    const error = configError({ PORT: 'abc', LOG_LEVEL: 'loud', REDIS_URL: 'http://x', MIGRATE_ON_START: 'maybe' });
+    const error = configError({
+      PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      REDIS_URL: 'http://x',
+      MIGRATE_ON_START: 'maybe',
+    });
     expect(error.problems).toHaveLength(4);
     for (const name of ['PORT', 'LOG_LEVEL', 'REDIS_URL', 'MIGRATE_ON_START']) {
       expect(error.problems.some((problem) => problem.startsWith(`${name}:`))).toBe(true);

@@ -35,12 +35,14 @@ function checkJwtIssuers(value: unknown): string | undefined {
   if (!Array.isArray(value)) return 'must be a JSON array of {issuer, audience?, secret?, jwksUri?}';
   for (const [index, entry] of value.entries()) {
     const where = `entry ${index}`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `${where} must be an object`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      return `${where} must be an object`;
     const { issuer, audience, secret, jwksUri, ...rest } = entry as Record<string, unknown>;
     const unknown = Object.keys(rest);
     if (unknown.length > 0) return `${where} has unknown keys: ${unknown.join(', ')}`;
     if (typeof issuer !== 'string' || issuer === '') return `${where} needs a non-empty "issuer"`;
-    if (audience !== undefined && typeof audience !== 'string') return `${where}: "audience" must be a string`;
+    if (audience !== undefined && typeof audience !== 'string')
+      return `${where}: "audience" must be a string`;
     if ((secret === undefined) === (jwksUri === undefined)) {
       return `${where} needs exactly one of "secret" (HS256) or "jwksUri" (RS256/ES256/EdDSA)`;
     }
@@ -64,13 +66,21 @@ function isHttpUrl(value: string): boolean {
 }
 
 const SETTINGS = {
-  port: { env: 'PORT', kind: 'integer', default: 8150, min: 0, max: 65535, description: 'TCP port to listen on.' },
+  port: {
+    env: 'PORT',
+    kind: 'integer',
+    default: 8150,
+    min: 0,
+    max: 65535,
+    description: 'TCP port to listen on.',
+  },
   host: {
     env: 'HOST',
     kind: 'string',
     default: '127.0.0.1',
     description: 'Address to listen on (`0.0.0.0` for all IPv4 interfaces).',
-    check: (v: string) => (isIP(v) || /^[a-z0-9.-]+$/i.test(v) ? undefined : 'must be an IP address or host name'),
+    check: (v: string) =>
+      isIP(v) || /^[a-z0-9.-]+$/i.test(v) ? undefined : 'must be an IP address or host name',
   },
   publicUrl: {
     env: 'PUBLIC_URL',
@@ -110,7 +120,8 @@ const SETTINGS = {
     env: 'REDIS_URL',
     kind: 'url',
     secret: true,
-    description: 'When set (`redis://…` or `rediss://…`), the cache, rate limits and cache invalidation use Redis.',
+    description:
+      'When set (`redis://…` or `rediss://…`), the cache, rate limits and cache invalidation use Redis.',
     check: (v: string) => (/^rediss?:\/\//.test(v) ? undefined : 'must start with redis:// or rediss://'),
   },
   redisKeyPrefix: {
@@ -145,7 +156,8 @@ const SETTINGS = {
   adminEmail: {
     env: 'ADMIN_EMAIL',
     kind: 'string',
-    description: 'With ADMIN_PASSWORD: create (or update) a local administrator at start, for running without an LMS.',
+    description:
+      'With ADMIN_PASSWORD: create (or update) a local administrator at start, for running without an LMS.',
     check: (v: string) => (/^[^@\s]+@[^@\s]+$/.test(v) ? undefined : 'must be an email address'),
   },
   adminPassword: {
@@ -181,9 +193,17 @@ const SETTINGS = {
     env: 'JOBS_ENABLED',
     kind: 'boolean',
     default: true,
-    description: 'Run background job workers in this process. Turn off on instances that should only serve HTTP.',
+    description:
+      'Run background job workers in this process. Turn off on instances that should only serve HTTP.',
   },
-} satisfies Record<string, SettingSpec<never> | SettingSpec<string> | SettingSpec<number> | SettingSpec<boolean> | SettingSpec<JwtIssuer[]>>;
+} satisfies Record<
+  string,
+  | SettingSpec<never>
+  | SettingSpec<string>
+  | SettingSpec<number>
+  | SettingSpec<boolean>
+  | SettingSpec<JwtIssuer[]>
+>;
 
 type Settings = typeof SETTINGS;
 type ValueOf<S> = S extends { kind: 'integer' }
@@ -202,9 +222,9 @@ export type Config = {
     : ValueOf<Settings[K]> | undefined;
 };
 
-export const SETTING_SPECS: ReadonlyArray<{ key: string } & SettingSpec<unknown>> = Object.entries(SETTINGS).map(
-  ([key, spec]) => ({ key, ...(spec as SettingSpec<unknown>) }),
-);
+export const SETTING_SPECS: ReadonlyArray<{ key: string } & SettingSpec<unknown>> = Object.entries(
+  SETTINGS,
+).map(([key, spec]) => ({ key, ...(spec as SettingSpec<unknown>) }));
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -218,6 +238,8 @@ export class ConfigError extends Error {
 type RawValue = string | number | boolean | object;
 
 function convert(spec: SettingSpec<unknown>, raw: RawValue): { value?: unknown; problem?: string } {
+  if (typeof raw === 'object' && spec.kind !== 'json')
+    return { problem: 'must be a single value, not a list or mapping' };
   const shown = typeof raw === 'string' ? `"${spec.secret ? '…' : raw}"` : typeof raw;
   switch (spec.kind) {
     case 'integer': {
@@ -246,7 +268,8 @@ function convert(spec: SettingSpec<unknown>, raw: RawValue): { value?: unknown; 
     }
     case 'enum': {
       const text = String(raw).trim();
-      if (!spec.values?.includes(text)) return { problem: `must be one of ${spec.values?.join(', ')} (got ${shown})` };
+      if (!spec.values?.includes(text))
+        return { problem: `must be one of ${spec.values?.join(', ')} (got ${shown})` };
       return { value: text };
     }
     case 'url': {
@@ -304,7 +327,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (checked) problems.push(`${spec.env}: ${checked}`);
     else config[spec.key] = value;
   }
-  if (Boolean(config.adminEmail) !== Boolean(config.adminPassword)) {
+  const given = (name: string) => Boolean(env[name] || file[name]);
+  if (given('ADMIN_EMAIL') !== given('ADMIN_PASSWORD')) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -329,7 +353,8 @@ export function redactConfig(config: Config): Record<string, unknown> {
     const value = (config as Record<string, unknown>)[spec.key];
     if (value === undefined) continue;
     if (spec.kind === 'url' || spec.key === 'databaseUrl') shown[spec.key] = redactUrlPassword(String(value));
-    else if (spec.secret) shown[spec.key] = spec.kind === 'json' ? `[${(value as unknown[]).length} redacted]` : '[redacted]';
+    else if (spec.secret)
+      shown[spec.key] = spec.kind === 'json' ? `[${(value as unknown[]).length} redacted]` : '[redacted]';
     else shown[spec.key] = value;
   }
   return shown;

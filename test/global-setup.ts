@@ -10,7 +10,12 @@ import { openDatabase } from '../src/platform/db/database.ts';
 import { runMigrations } from '../src/platform/db/migrate.ts';
 import { createJobQueue } from '../src/platform/jobs/jobs.ts';
 import { createLogger } from '../src/platform/logger.ts';
-import { PGLITE_TEMPLATE_PATH, TEMPLATE_DATABASE, TEST_DATABASE_URL, postgresUrlFor } from './helpers/engine.ts';
+import {
+  PGLITE_TEMPLATE_PATH,
+  TEMPLATE_DATABASE,
+  TEST_DATABASE_URL,
+  postgresUrlFor,
+} from './helpers/engine.ts';
 
 async function migrateWithJobSchema(url: string) {
   const database = await openDatabase(url);
@@ -24,7 +29,8 @@ async function migrateWithJobSchema(url: string) {
 export default async function setup(): Promise<() => Promise<void>> {
   if (!TEST_DATABASE_URL) {
     const database = await migrateWithJobSchema('pglite:memory');
-    const dump = await database.pglite!.dumpDataDir('gzip');
+    if (!database.pglite) throw new Error('pglite:memory did not open an embedded database');
+    const dump = await database.pglite.dumpDataDir('gzip');
     await database.close();
     const path = fileURLToPath(PGLITE_TEMPLATE_PATH);
     mkdirSync(fileURLToPath(new URL('.', PGLITE_TEMPLATE_PATH)), { recursive: true });
@@ -37,7 +43,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   const leftovers = await admin.query<{ datname: string }>(
     "select datname from pg_database where datname like 'laurel_test_%'",
   );
-  for (const { datname } of leftovers.rows) await admin.query(`drop database if exists "${datname}" with (force)`);
+  for (const { datname } of leftovers.rows)
+    await admin.query(`drop database if exists "${datname}" with (force)`);
   await admin.query(`create database "${TEMPLATE_DATABASE}"`);
   const database = await migrateWithJobSchema(postgresUrlFor(TEMPLATE_DATABASE));
   await database.close();

@@ -11,7 +11,10 @@ export interface CliContext {
 }
 
 /** Opens the database, runs `command`, and always closes it (releasing the PGlite lock). */
-export async function withContext<T>(command: (context: CliContext) => Promise<T>, options: { prepare?: boolean } = {}): Promise<T> {
+export async function withContext<T>(
+  command: (context: CliContext) => Promise<T>,
+  options: { prepare?: boolean } = {},
+): Promise<T> {
   const config = loadConfig();
   const database = await openDatabase(config.databaseUrl, { poolSize: 2 });
   const cache = createCache(config.redisUrl, config.redisKeyPrefix);

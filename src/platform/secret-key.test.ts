@@ -69,9 +69,9 @@ describe('resolveSecretKey', () => {
 
   it('replaces a stored key shorter than 32 characters with a new one, kept at mode 0600', () => {
     const dir = dataDir();
-    resolveSecretKey(undefined, dir);
+    mkdirSync(dir);
     const path = join(dir, 'secret_key');
-    writeFileSync(path, 'too-short\n');
+    writeFileSync(path, 'too-short\n', { mode: 0o644 });
     const key = resolveSecretKey(undefined, dir);
     expect(key).not.toBe('too-short');
     expect(key.length).toBeGreaterThanOrEqual(32);

@@ -15,7 +15,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     LOG_LEVEL: 'silent',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'laurel-test-')),
     PUBLIC_URL: 'http://localhost:8150',
-    ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `laurel-test:${randomUUID()}:` } : {}),
+    ...(TEST_REDIS_URL
+      ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `laurel-test:${randomUUID()}:` }
+      : {}),
     ...env,
   });
 }

@@ -7,7 +7,10 @@ export const onPostgres = Boolean(TEST_DATABASE_URL);
 export const TEMPLATE_DATABASE = 'laurel_test_template';
 
 /** Where the migrated PGlite template dump is written. */
-export const PGLITE_TEMPLATE_PATH = new URL('../../node_modules/.cache/laurel-test/pglite-template.tar.gz', import.meta.url);
+export const PGLITE_TEMPLATE_PATH = new URL(
+  '../../node_modules/.cache/laurel-test/pglite-template.tar.gz',
+  import.meta.url,
+);
 
 /** The URL of another database on the same PostgreSQL server. */
 export function postgresUrlFor(database: string): string {

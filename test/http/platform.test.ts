@@ -43,7 +43,9 @@ describe('HTTP platform', () => {
     const response = await t.app.inject({ url: '/metrics' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('text/plain');
-    expect(response.body).toMatch(/laurel_http_requests_total\{method="GET",route="\/api\/v2\/site\/",status_code="200"\} \d+/);
+    expect(response.body).toMatch(
+      /laurel_http_requests_total\{method="GET",route="\/api\/v2\/site\/",status_code="200"\} \d+/,
+    );
     expect(response.body).toContain('laurel_process_cpu_user_seconds_total');
   });
 
@@ -75,7 +77,10 @@ describe('HTTP platform', () => {
     expect(own.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const given = await t.app.inject({ url: '/health/', headers: { 'x-request-id': 'lms-req-12345678' } });
     expect(given.headers['x-request-id']).toBe('lms-req-12345678');
-    const hostile = await t.app.inject({ url: '/health/', headers: { 'x-request-id': 'bad id\u0000<script>' } });
+    const hostile = await t.app.inject({
+      url: '/health/',
+      headers: { 'x-request-id': 'bad id\u0000<script>' },
+    });
     expect(hostile.headers['x-request-id']).not.toContain('<');
   });
 
@@ -101,13 +106,23 @@ describe('HTTP platform', () => {
     ['an empty JSON body', '', 'application/json'],
     ['JSON that is not an object', '[1,2]', 'application/json'],
   ])('answers %s with 400 and a detail', async (_name, payload, contentType) => {
-    const response = await t.app.inject({ method: 'POST', url: '/test/echo/', headers: { 'content-type': contentType }, payload });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/test/echo/',
+      headers: { 'content-type': contentType },
+      payload,
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toBeTypeOf('object');
   });
 
   it('answers an unsupported content type with 415', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/test/echo/', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/test/echo/',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
     expect(response.statusCode).toBe(415);
     expect(response.json().detail).toContain('application/xml');
   });
@@ -117,7 +132,11 @@ describe('HTTP platform', () => {
     expect(missing.statusCode).toBe(400);
     expect(missing.json()).toEqual({ username: ['This field is required.'] });
 
-    const several = await t.app.inject({ method: 'POST', url: '/test/echo/', payload: { username: 'much-too-long-name', count: 'many', extra: 1 } });
+    const several = await t.app.inject({
+      method: 'POST',
+      url: '/test/echo/',
+      payload: { username: 'much-too-long-name', count: 'many', extra: 1 },
+    });
     expect(several.statusCode).toBe(400);
     expect(several.json()).toEqual({
       username: ['Ensure this field has no more than 10 characters.'],
@@ -140,7 +159,10 @@ describe('health when the database is down', () => {
     await t.database.close();
     const response = await t.app.inject({ url: '/health/' });
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({ overall_status: 'UNAVAILABLE', detailed_status: { database_status: 'UNAVAILABLE' } });
+    expect(response.json()).toEqual({
+      overall_status: 'UNAVAILABLE',
+      detailed_status: { database_status: 'UNAVAILABLE' },
+    });
     await t.app.close();
   });
 });

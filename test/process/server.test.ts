@@ -22,7 +22,10 @@ describe('the server process (npm start)', () => {
       const health = await fetch(`${server.url}/health/`);
       const startupMs = Date.now() - started;
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ overall_status: 'OK', detailed_status: { database_status: 'OK' } });
+      expect(await health.json()).toEqual({
+        overall_status: 'OK',
+        detailed_status: { database_status: 'OK' },
+      });
       expect(startupMs).toBeLessThan(15_000);
       const site = await getWithHost(`${server.url}/api/v2/site/`, 'localhost');
       expect(site.json).toMatchObject({ domain: 'localhost' });
@@ -45,7 +48,10 @@ describe('the server process (npm start)', () => {
   });
 
   it('keeps data across a restart, including changes made with the CLI in between', async () => {
-    const created = await runCli(['sites', 'create', '--domain', 'second.example.org', '--name', 'Second'], env);
+    const created = await runCli(
+      ['sites', 'create', '--domain', 'second.example.org', '--name', 'Second'],
+      env,
+    );
     expect(created.code, created.stderr).toBe(0);
 
     let server: RunningServer | undefined;
@@ -60,6 +66,8 @@ describe('the server process (npm start)', () => {
   });
 
   it('refuses to start with a bad setting and names the variable', async () => {
-    await expect(startServer({ ...env, PORT: 'eighty' }, 10_000)).rejects.toThrow(/exited with 78[\s\S]*PORT: must be an integer/);
+    await expect(startServer({ ...env, PORT: 'eighty' }, 10_000)).rejects.toThrow(
+      /exited with 78[\s\S]*PORT: must be an integer/,
+    );
   });
 });

@@ -55,7 +55,10 @@ export function diffForAudit<T extends Record<string, unknown>>(
   for (const key of Object.keys(after) as (keyof T & string)[]) {
     const previous = before?.[key] ?? null;
     const next = after[key] ?? null;
-    const same = previous instanceof Date && next instanceof Date ? previous.getTime() === next.getTime() : previous === next;
+    const same =
+      previous instanceof Date && next instanceof Date
+        ? previous.getTime() === next.getTime()
+        : previous === next;
     if (same) continue;
     changes[key] = secretFields.includes(key)
       ? [previous === null ? null : '[secret]', next === null ? null : '[secret]']

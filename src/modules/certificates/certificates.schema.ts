@@ -4,7 +4,14 @@ import { id, publicUuid, ref, timestamps } from '../../platform/db/columns.ts';
 import { siteId } from '../sites/sites.schema.ts';
 import { users } from '../users/users.schema.ts';
 
-export const TEMPLATE_SCOPES = ['config', 'program', 'program-type', 'organization', 'credential-kind', 'site'] as const;
+export const TEMPLATE_SCOPES = [
+  'config',
+  'program',
+  'program-type',
+  'organization',
+  'credential-kind',
+  'site',
+] as const;
 
 /**
  * A Liquid template (or partial) for one site, chosen by the most specific scope that matches a

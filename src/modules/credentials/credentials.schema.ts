@@ -19,7 +19,14 @@ import { siteId } from '../sites/sites.schema.ts';
 import { users } from '../users/users.schema.ts';
 
 export const CREDENTIAL_KINDS = ['program', 'course-run'] as const;
-export const COURSE_MODES = ['honor', 'verified', 'professional', 'no-id-professional', 'masters', 'audit'] as const;
+export const COURSE_MODES = [
+  'honor',
+  'verified',
+  'professional',
+  'no-id-professional',
+  'masters',
+  'audit',
+] as const;
 export const CREDENTIAL_STATUSES = ['awarded', 'revoked'] as const;
 
 /**
@@ -121,10 +128,7 @@ export const userCredentials = pgTable(
     uniqueIndex('user_credentials_user_config_key').on(t.userId, t.configId),
     index().on(t.siteId, t.status),
     index().on(t.configId, t.status),
-    check(
-      'user_credentials_revocation',
-      sql`(${t.status} = 'revoked') = (${t.revokedAt} IS NOT NULL)`,
-    ),
+    check('user_credentials_revocation', sql`(${t.status} = 'revoked') = (${t.revokedAt} IS NOT NULL)`),
   ],
 );
 

@@ -1,5 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, numeric, pgTable, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  timestamp,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/pg-core';
 import { id, publicUuid, ref, timestamps } from '../../platform/db/columns.ts';
 import { courseRuns, pathways, programs } from '../catalog/catalog.schema.ts';
 import { siteId } from '../sites/sites.schema.ts';

@@ -55,29 +55,131 @@ export type SiteSettings = {
 };
 
 export const SITE_FIELDS: readonly SiteFieldSpec[] = [
-  { key: 'domain', flag: 'domain', kind: 'domain', description: 'Host name the site answers on, e.g. credentials.example.org' },
-  { key: 'name', flag: 'name', kind: 'text', maxLength: 255, description: 'Name of the site, shown to administrators' },
-  { key: 'platformName', flag: 'platform-name', kind: 'text', maxLength: 255, description: 'Name of the learning platform shown to learners, e.g. "Example Academy"' },
-  { key: 'companyName', flag: 'company-name', kind: 'text', maxLength: 255, description: 'Legal name of the organization running the platform' },
+  {
+    key: 'domain',
+    flag: 'domain',
+    kind: 'domain',
+    description: 'Host name the site answers on, e.g. credentials.example.org',
+  },
+  {
+    key: 'name',
+    flag: 'name',
+    kind: 'text',
+    maxLength: 255,
+    description: 'Name of the site, shown to administrators',
+  },
+  {
+    key: 'platformName',
+    flag: 'platform-name',
+    kind: 'text',
+    maxLength: 255,
+    description: 'Name of the learning platform shown to learners, e.g. "Example Academy"',
+  },
+  {
+    key: 'companyName',
+    flag: 'company-name',
+    kind: 'text',
+    maxLength: 255,
+    description: 'Legal name of the organization running the platform',
+  },
   { key: 'lmsUrl', flag: 'lms-url', kind: 'url', description: 'Base URL of the LMS (login, user API)' },
-  { key: 'catalogApiUrl', flag: 'catalog-api-url', kind: 'url', description: 'Root of the catalog API, e.g. https://discovery.example.org/api/v1/' },
-  { key: 'oauthClientId', flag: 'oauth-client-id', kind: 'text', maxLength: 255, description: "OAuth2 client id Laurel uses with the LMS" },
-  { key: 'oauthClientSecret', flag: 'oauth-client-secret', kind: 'secret', description: 'OAuth2 client secret (never shown again once set)' },
-  { key: 'theme', flag: 'theme', kind: 'text', maxLength: 100, description: 'Theme name for pages and certificates' },
+  {
+    key: 'catalogApiUrl',
+    flag: 'catalog-api-url',
+    kind: 'url',
+    description: 'Root of the catalog API, e.g. https://discovery.example.org/api/v1/',
+  },
+  {
+    key: 'oauthClientId',
+    flag: 'oauth-client-id',
+    kind: 'text',
+    maxLength: 255,
+    description: 'OAuth2 client id Laurel uses with the LMS',
+  },
+  {
+    key: 'oauthClientSecret',
+    flag: 'oauth-client-secret',
+    kind: 'secret',
+    description: 'OAuth2 client secret (never shown again once set)',
+  },
+  {
+    key: 'theme',
+    flag: 'theme',
+    kind: 'text',
+    maxLength: 100,
+    description: 'Theme name for pages and certificates',
+  },
   { key: 'homepageUrl', flag: 'homepage-url', kind: 'url', description: 'Home page of the platform' },
   { key: 'tosUrl', flag: 'tos-url', kind: 'url', description: 'Terms of service' },
   { key: 'privacyPolicyUrl', flag: 'privacy-policy-url', kind: 'url', description: 'Privacy policy' },
-  { key: 'certificateHelpUrl', flag: 'certificate-help-url', kind: 'url', description: 'Help page about certificates' },
-  { key: 'recordsHelpUrl', flag: 'records-help-url', kind: 'url', description: 'Help page about learner records' },
-  { key: 'senderAddress', flag: 'sender-address', kind: 'email', description: 'From: address of emails the site sends' },
-  { key: 'defaultLanguage', flag: 'default-language', kind: 'language', description: 'Language of pages when a credential names none (BCP 47, e.g. en, es, pt-BR)' },
-  { key: 'recordsEnabled', flag: 'records-enabled', kind: 'boolean', description: 'Learner records are available' },
-  { key: 'enableLinkedinSharing', flag: 'enable-linkedin-sharing', kind: 'boolean', description: 'Offer "Add to LinkedIn" on certificates' },
-  { key: 'enableTwitterSharing', flag: 'enable-twitter-sharing', kind: 'boolean', description: 'Offer sharing on X (Twitter)' },
-  { key: 'enableFacebookSharing', flag: 'enable-facebook-sharing', kind: 'boolean', description: 'Offer sharing on Facebook (needs --facebook-app-id)' },
-  { key: 'facebookAppId', flag: 'facebook-app-id', kind: 'text', maxLength: 32, description: 'Facebook app id for the share dialog' },
-  { key: 'twitterUsername', flag: 'twitter-username', kind: 'text', maxLength: 15, description: 'Account named as "via" in X posts' },
-  { key: 'searchIndexing', flag: 'search-indexing', kind: 'boolean', description: 'Let search engines index certificate pages (off: noindex)' },
+  {
+    key: 'certificateHelpUrl',
+    flag: 'certificate-help-url',
+    kind: 'url',
+    description: 'Help page about certificates',
+  },
+  {
+    key: 'recordsHelpUrl',
+    flag: 'records-help-url',
+    kind: 'url',
+    description: 'Help page about learner records',
+  },
+  {
+    key: 'senderAddress',
+    flag: 'sender-address',
+    kind: 'email',
+    description: 'From: address of emails the site sends',
+  },
+  {
+    key: 'defaultLanguage',
+    flag: 'default-language',
+    kind: 'language',
+    description: 'Language of pages when a credential names none (BCP 47, e.g. en, es, pt-BR)',
+  },
+  {
+    key: 'recordsEnabled',
+    flag: 'records-enabled',
+    kind: 'boolean',
+    description: 'Learner records are available',
+  },
+  {
+    key: 'enableLinkedinSharing',
+    flag: 'enable-linkedin-sharing',
+    kind: 'boolean',
+    description: 'Offer "Add to LinkedIn" on certificates',
+  },
+  {
+    key: 'enableTwitterSharing',
+    flag: 'enable-twitter-sharing',
+    kind: 'boolean',
+    description: 'Offer sharing on X (Twitter)',
+  },
+  {
+    key: 'enableFacebookSharing',
+    flag: 'enable-facebook-sharing',
+    kind: 'boolean',
+    description: 'Offer sharing on Facebook (needs --facebook-app-id)',
+  },
+  {
+    key: 'facebookAppId',
+    flag: 'facebook-app-id',
+    kind: 'text',
+    maxLength: 32,
+    description: 'Facebook app id for the share dialog',
+  },
+  {
+    key: 'twitterUsername',
+    flag: 'twitter-username',
+    kind: 'text',
+    maxLength: 15,
+    description: 'Account named as "via" in X posts',
+  },
+  {
+    key: 'searchIndexing',
+    flag: 'search-indexing',
+    kind: 'boolean',
+    description: 'Let search engines index certificate pages (off: noindex)',
+  },
 ];
 
 const DOMAIN = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
@@ -161,8 +263,13 @@ export function parseSiteSettings(input: Record<string, unknown>): Partial<SiteS
 }
 
 /** Cross-field rules, checked on the settings a site would have after a change. */
-export function checkSiteConsistency(site: Pick<SiteSettings, 'enableFacebookSharing' | 'facebookAppId'>): void {
+export function checkSiteConsistency(
+  site: Pick<SiteSettings, 'enableFacebookSharing' | 'facebookAppId'>,
+): void {
   if (site.enableFacebookSharing && !site.facebookAppId) {
-    throw ValidationError.field('facebook_app_id', 'A Facebook app id is required when Facebook sharing is enabled.');
+    throw ValidationError.field(
+      'facebook_app_id',
+      'A Facebook app id is required when Facebook sharing is enabled.',
+    );
   }
 }

@@ -48,7 +48,16 @@ describe('laurel sites', () => {
 
   it('creates a site and lists every site, without secrets', async () => {
     const created = await runCli(
-      ['sites', 'create', '--domain', 'Learn.Example.org', '--name', 'Example', '--platform-name', 'Example Academy'],
+      [
+        'sites',
+        'create',
+        '--domain',
+        'Learn.Example.org',
+        '--name',
+        'Example',
+        '--platform-name',
+        'Example Academy',
+      ],
       env,
     );
     expect(created.code, created.stderr).toBe(0);
@@ -67,7 +76,16 @@ describe('laurel sites', () => {
 
   it('exits 2 naming each invalid flag, and changes nothing', async () => {
     const result = await runCli(
-      ['sites', 'update', '--domain', 'localhost', '--tos-url', 'not a url', '--default-language', 'english!'],
+      [
+        'sites',
+        'update',
+        '--domain',
+        'localhost',
+        '--tos-url',
+        'not a url',
+        '--default-language',
+        'english!',
+      ],
       env,
     );
     expect(result.code).toBe(2);
@@ -78,7 +96,10 @@ describe('laurel sites', () => {
   });
 
   it('exits 1 on a duplicate domain or an unknown site', async () => {
-    const duplicate = await runCli(['sites', 'create', '--domain', 'learn.example.org', '--name', 'Again'], env);
+    const duplicate = await runCli(
+      ['sites', 'create', '--domain', 'learn.example.org', '--name', 'Again'],
+      env,
+    );
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toContain('already exists');
     const unknown = await runCli(['sites', 'update', '--domain', 'nowhere.example.org', '--name', 'X'], env);

@@ -21,7 +21,10 @@ function addSettingOptions(command: Command, { skipDomain }: { skipDomain: boole
   return command;
 }
 
-function settingsFrom(options: Record<string, unknown>, rename: Partial<Record<string, SiteSettingKey>> = {}): Record<string, unknown> {
+function settingsFrom(
+  options: Record<string, unknown>,
+  rename: Partial<Record<string, SiteSettingKey>> = {},
+): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const field of SITE_FIELDS) {
     const value = options[camel(field.flag)];
@@ -38,24 +41,27 @@ function describeSite(site: Site): Record<string, string> {
   const shown: Record<string, string> = {};
   for (const field of SITE_FIELDS) {
     const value = site[field.key];
-    shown[field.flag] = field.kind === 'secret' ? (value ? '(set)' : '(unset)') : value === null ? '' : String(value);
+    shown[field.flag] =
+      field.kind === 'secret' ? (value ? '(set)' : '(unset)') : value === null ? '' : String(value);
   }
   return shown;
 }
 
 function printSite(verb: string, site: Site): void {
   console.log(`${verb} site ${site.domain}`);
-  for (const [flag, value] of Object.entries(describeSite(site))) console.log(`  ${flag.padEnd(24)} ${value}`);
+  for (const [flag, value] of Object.entries(describeSite(site)))
+    console.log(`  ${flag.padEnd(24)} ${value}`);
 }
 
 export function registerSitesCommands(program: Command, run: Run): void {
   const sites = program.command('sites').description('Manage sites (one per host name)');
 
-  addSettingOptions(sites.command('create').description('Create a site'), { skipDomain: false })
-    .action(async (options: Record<string, unknown>) => {
+  addSettingOptions(sites.command('create').description('Create a site'), { skipDomain: false }).action(
+    async (options: Record<string, unknown>) => {
       const site = await run(({ services }) => services.sites.create(settingsFrom(options), CLI_ACTOR));
       printSite('Created', site);
-    });
+    },
+  );
 
   addSettingOptions(
     sites
@@ -89,7 +95,9 @@ export function registerSitesCommands(program: Command, run: Run): void {
           'platform name': site.platformName,
           'LMS URL': site.lmsUrl ?? '',
           'catalog API URL': site.catalogApiUrl ?? '',
-          'OAuth client': site.oauthClientId ? `${site.oauthClientId}${site.oauthClientSecret ? '' : ' (no secret)'}` : '',
+          'OAuth client': site.oauthClientId
+            ? `${site.oauthClientId}${site.oauthClientSecret ? '' : ' (no secret)'}`
+            : '',
         })),
       );
     });

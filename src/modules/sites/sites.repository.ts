@@ -24,7 +24,10 @@ export function createSitesRepository() {
       return row?.value ?? 0;
     },
 
-    async insert(db: Db, values: Partial<SiteSettings> & Pick<SiteSettings, 'domain' | 'name'>): Promise<Site> {
+    async insert(
+      db: Db,
+      values: Partial<SiteSettings> & Pick<SiteSettings, 'domain' | 'name'>,
+    ): Promise<Site> {
       const [site] = await db.insert(sites).values(values).returning();
       if (!site) throw new Error('insert into sites returned no row');
       return site;

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Site } from './sites.service.ts';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
 
 const PublicSite = Type.Object(
   {
@@ -24,7 +25,10 @@ const PublicSite = Type.Object(
       twitter_username: Nullable(Type.String()),
     }),
   },
-  { $id: 'PublicSite', description: "The site's public settings: what pages and front ends need to show it." },
+  {
+    $id: 'PublicSite',
+    description: "The site's public settings: what pages and front ends need to show it.",
+  },
 );
 
 function toPublicSite(site: Site) {

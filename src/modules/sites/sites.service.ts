@@ -27,13 +27,19 @@ export function createSitesService({ database, repository, audit, cache }: Sites
   const { db } = database;
 
   /** Dates come back from the cache as strings; sites are used with Date fields. */
-  const revive = (site: Site): Site => ({ ...site, createdAt: new Date(site.createdAt), updatedAt: new Date(site.updatedAt) });
+  const revive = (site: Site): Site => ({
+    ...site,
+    createdAt: new Date(site.createdAt),
+    updatedAt: new Date(site.updatedAt),
+  });
 
   return {
     /** The site for a request's host, or undefined: an unknown host never falls back to another site. */
     async findByDomain(domain: string): Promise<Site | undefined> {
-      const found = await cache.wrap(cacheKey(domain), SITE_CACHE_SECONDS, async () =>
-        (await repository.findByDomain(db, domain)) ?? null,
+      const found = await cache.wrap(
+        cacheKey(domain),
+        SITE_CACHE_SECONDS,
+        async () => (await repository.findByDomain(db, domain)) ?? null,
       );
       return found ? revive(found) : undefined;
     },
@@ -49,8 +55,12 @@ export function createSitesService({ database, repository, audit, cache }: Sites
     async create(input: Record<string, unknown>, actor: Actor): Promise<Site> {
       const settings = parseSiteSettings(input);
       if (!settings.domain) throw ValidationError.field('domain', 'This field is required.');
-      const values = { name: settings.domain, ...settings } as Partial<SiteSettings> & Pick<SiteSettings, 'domain' | 'name'>;
-      checkSiteConsistency({ enableFacebookSharing: values.enableFacebookSharing ?? false, facebookAppId: values.facebookAppId ?? null });
+      const values = { name: settings.domain, ...settings } as Partial<SiteSettings> &
+        Pick<SiteSettings, 'domain' | 'name'>;
+      checkSiteConsistency({
+        enableFacebookSharing: values.enableFacebookSharing ?? false,
+        facebookAppId: values.facebookAppId ?? null,
+      });
       try {
         const site = await db.transaction(async (tx) => {
           const created = await repository.insert(tx, values);
@@ -66,7 +76,8 @@ export function createSitesService({ database, repository, audit, cache }: Sites
         await cache.delete(cacheKey(site.domain));
         return site;
       } catch (error) {
-        if (isUniqueViolation(error)) throw new ConflictError(`A site with the domain ${values.domain} already exists.`);
+        if (isUniqueViolation(error))
+          throw new ConflictError(`A site with the domain ${values.domain} already exists.`);
         throw error;
       }
     },
@@ -80,14 +91,21 @@ export function createSitesService({ database, repository, audit, cache }: Sites
           const updated = await repository.update(tx, existing.id, changes);
           const diff = diffForAudit(existing as Record<string, unknown>, changes, ['oauthClientSecret']);
           if (Object.keys(diff).length > 0) {
-            await audit.record(tx, actor, { siteId: null, action: 'site.updated', targetType: 'site', targetId: existing.id, changes: diff });
+            await audit.record(tx, actor, {
+              siteId: null,
+              action: 'site.updated',
+              targetType: 'site',
+              targetId: existing.id,
+              changes: diff,
+            });
           }
           return updated;
         });
         await cache.delete(cacheKey(existing.domain), cacheKey(site.domain));
         return site;
       } catch (error) {
-        if (isUniqueViolation(error)) throw new ConflictError(`A site with the domain ${changes.domain} already exists.`);
+        if (isUniqueViolation(error))
+          throw new ConflictError(`A site with the domain ${changes.domain} already exists.`);
         throw error;
       }
     },

@@ -63,8 +63,12 @@ describe('sites', () => {
     await sites.create({ domain: 'old.example.org', name: 'Moving' }, CLI_ACTOR);
     await t.app.inject({ url: '/api/v2/site/', headers: { host: 'old.example.org' } });
     await sites.update('old.example.org', { domain: 'new.example.org' }, CLI_ACTOR);
-    expect((await t.app.inject({ url: '/api/v2/site/', headers: { host: 'old.example.org' } })).statusCode).toBe(404);
-    expect((await t.app.inject({ url: '/api/v2/site/', headers: { host: 'new.example.org' } })).json()).toMatchObject({
+    expect(
+      (await t.app.inject({ url: '/api/v2/site/', headers: { host: 'old.example.org' } })).statusCode,
+    ).toBe(404);
+    expect(
+      (await t.app.inject({ url: '/api/v2/site/', headers: { host: 'new.example.org' } })).json(),
+    ).toMatchObject({
       name: 'Moving',
     });
   });
@@ -73,14 +77,23 @@ describe('sites', () => {
     const { sites } = t.app.laurel.services;
     await expect(
       sites.update('b.example.org', { lmsUrl: 'javascript:alert(1)', platformName: 'Changed' }, CLI_ACTOR),
-    ).rejects.toMatchObject({ statusCode: 400, fields: { lms_url: ['Enter a valid http(s) URL without credentials.'] } });
-    await expect(sites.create({ domain: 'https://x.example.org/path', name: 'X' }, CLI_ACTOR)).rejects.toMatchObject({
+    ).rejects.toMatchObject({
+      statusCode: 400,
+      fields: { lms_url: ['Enter a valid http(s) URL without credentials.'] },
+    });
+    await expect(
+      sites.create({ domain: 'https://x.example.org/path', name: 'X' }, CLI_ACTOR),
+    ).rejects.toMatchObject({
       statusCode: 400,
     });
-    await expect(sites.create({ domain: 'x.example.org', name: 'X', colour: 'red' }, CLI_ACTOR)).rejects.toMatchObject({
+    await expect(
+      sites.create({ domain: 'x.example.org', name: 'X', colour: 'red' }, CLI_ACTOR),
+    ).rejects.toMatchObject({
       fields: { colour: ['Unknown setting.'] },
     });
-    await expect(sites.update('b.example.org', { enableFacebookSharing: true }, CLI_ACTOR)).rejects.toMatchObject({
+    await expect(
+      sites.update('b.example.org', { enableFacebookSharing: true }, CLI_ACTOR),
+    ).rejects.toMatchObject({
       fields: { facebook_app_id: expect.any(Array) },
     });
     const b = await t.app.inject({ url: '/api/v2/site/', headers: { host: 'b.example.org' } });
@@ -90,16 +103,28 @@ describe('sites', () => {
 
   it('refuses a second site on the same domain, in any case', async () => {
     const { sites } = t.app.laurel.services;
-    await expect(sites.create({ domain: 'A.EXAMPLE.ORG', name: 'Copy' }, CLI_ACTOR)).rejects.toMatchObject({ statusCode: 409 });
+    await expect(sites.create({ domain: 'A.EXAMPLE.ORG', name: 'Copy' }, CLI_ACTOR)).rejects.toMatchObject({
+      statusCode: 409,
+    });
   });
 
   it('audits changes without writing secrets', async () => {
     const { sites } = t.app.laurel.services;
-    const site = await sites.update('b.example.org', { oauthClientId: 'laurel', oauthClientSecret: 'top-secret-value' }, CLI_ACTOR);
-    const entries = await t.database.db.select().from(auditLog).where(eq(auditLog.targetId, String(site.id)));
+    const site = await sites.update(
+      'b.example.org',
+      { oauthClientId: 'laurel', oauthClientSecret: 'top-secret-value' },
+      CLI_ACTOR,
+    );
+    const entries = await t.database.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.targetId, String(site.id)));
     const update = entries.find((entry) => entry.action === 'site.updated');
     expect(update).toMatchObject({ actorLabel: 'cli', source: 'cli', targetType: 'site' });
-    expect(update?.changes).toEqual({ oauthClientId: [null, 'laurel'], oauthClientSecret: [null, '[secret]'] });
+    expect(update?.changes).toEqual({
+      oauthClientId: [null, 'laurel'],
+      oauthClientSecret: [null, '[secret]'],
+    });
     expect(JSON.stringify(entries)).not.toContain('top-secret-value');
   });
 

@@ -28,12 +28,15 @@ describe('password hashes', () => {
     expect(await verifyPassword(PASSWORD, hash)).toBe(true);
   });
 
-  it.each(['wrong password', '', 'correct horse battery stapl', 'Correct horse battery staple', `${PASSWORD} `])(
-    'rejects the wrong password %j',
-    async (attempt) => {
-      expect(await verifyPassword(attempt, hash)).toBe(false);
-    },
-  );
+  it.each([
+    'wrong password',
+    '',
+    'correct horse battery stapl',
+    'Correct horse battery staple',
+    `${PASSWORD} `,
+  ])('rejects the wrong password %j', async (attempt) => {
+    expect(await verifyPassword(attempt, hash)).toBe(false);
+  });
 
   it('salts each hash: two hashes of one password differ and both verify', async () => {
     const again = await hashPassword(PASSWORD);

@@ -22,7 +22,10 @@ export const PERMISSIONS = [
 
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const BUILT_IN_ROLES: Record<'admin' | 'support' | 'issuer', { description: string; permissions: readonly Permission[] }> = {
+export const BUILT_IN_ROLES: Record<
+  'admin' | 'support' | 'issuer',
+  { description: string; permissions: readonly Permission[] }
+> = {
   admin: { description: 'Everything on the site.', permissions: PERMISSIONS },
   support: {
     description: 'Read-only staff: sees credentials, grades, records, configuration and the audit log.',

@@ -44,7 +44,12 @@ export function createUsersRepository() {
         .select({ name: roles.name })
         .from(userRoles)
         .innerJoin(roles, eq(roles.id, userRoles.roleId))
-        .where(and(eq(userRoles.userId, userId), sql`(${userRoles.siteId} = ${siteId} OR ${isNull(userRoles.siteId)})`));
+        .where(
+          and(
+            eq(userRoles.userId, userId),
+            sql`(${userRoles.siteId} = ${siteId} OR ${isNull(userRoles.siteId)})`,
+          ),
+        );
       return rows.map((row) => row.name);
     },
   };

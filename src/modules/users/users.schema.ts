@@ -74,5 +74,8 @@ export const userRoles = pgTable(
       .references(() => roles.id, { onDelete: 'cascade' }),
     ...timestamps(),
   },
-  (t) => [unique('user_roles_site_user_role_key').on(t.siteId, t.userId, t.roleId).nullsNotDistinct(), index().on(t.userId)],
+  (t) => [
+    unique('user_roles_site_user_role_key').on(t.siteId, t.userId, t.roleId).nullsNotDistinct(),
+    index().on(t.userId),
+  ],
 );

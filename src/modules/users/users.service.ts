@@ -25,7 +25,9 @@ export function createUsersService({ database, repository, audit }: UsersService
      */
     async ensureLocalAdmin(email: string, password: string, actor: Actor): Promise<User> {
       const existing = await repository.findByUsername(db, email);
-      const passwordMatches = existing?.passwordHash ? await verifyPassword(password, existing.passwordHash) : false;
+      const passwordMatches = existing?.passwordHash
+        ? await verifyPassword(password, existing.passwordHash)
+        : false;
       const passwordHash = passwordMatches ? existing?.passwordHash : await hashPassword(password);
       return db.transaction(async (tx) => {
         const wanted = { email, isActive: true, passwordHash: passwordHash ?? null };
@@ -43,7 +45,13 @@ export function createUsersService({ database, repository, audit }: UsersService
           const diff = diffForAudit(existing as Record<string, unknown>, wanted, ['passwordHash', 'email']);
           user = Object.keys(diff).length > 0 ? await repository.update(tx, existing.id, wanted) : existing;
           if (Object.keys(diff).length > 0) {
-            await audit.record(tx, actor, { siteId: null, action: 'user.updated', targetType: 'user', targetId: user.id, changes: diff });
+            await audit.record(tx, actor, {
+              siteId: null,
+              action: 'user.updated',
+              targetType: 'user',
+              targetId: user.id,
+              changes: diff,
+            });
           }
         }
         if (await repository.grantRole(tx, user.id, 'admin', null)) {

@@ -14,7 +14,10 @@ const implementations: { name: string; create: () => Cache }[] = [
   { name: 'memory', create: () => createMemoryCache() },
 ];
 if (TEST_REDIS_URL) {
-  implementations.push({ name: 'redis', create: () => createRedisCache(TEST_REDIS_URL, { prefix: uniquePrefix() }) });
+  implementations.push({
+    name: 'redis',
+    create: () => createRedisCache(TEST_REDIS_URL, { prefix: uniquePrefix() }),
+  });
 }
 
 describe.each(implementations)('$name cache', ({ create }) => {
@@ -23,7 +26,12 @@ describe.each(implementations)('$name cache', ({ create }) => {
   beforeAll(() => {
     cache = create();
   });
-  afterAll(() => cache.close());
+  afterAll(async () => {
+    // Every key the tests below write, so a Redis run leaves nothing behind.
+    const keys = ['object', 'number', 'string', 'false', 'null', 'overwrite', 'copy', 'short', 'long'];
+    await cache.delete(...keys, 'd3', 'kept', 'wrapped', 'rewrapped', 'nothing', 'failing');
+    await cache.close();
+  });
 
   it('returns undefined for a missing key', async () => {
     expect(await cache.get('missing')).toBeUndefined();
@@ -135,6 +143,7 @@ describe.each(implementations)('$name cache close', ({ create }) => {
     const cache = create();
     await cache.set('k', 'v', 60);
     expect(await cache.get('k')).toBe('v');
+    await cache.delete('k');
     await expect(cache.close()).resolves.toBeUndefined();
   });
 });

@@ -25,7 +25,13 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      hits.push({ method: request.method ?? '', url: request.url ?? '', body, headers: request.headers, at: Date.now() });
+      hits.push({
+        method: request.method ?? '',
+        url: request.url ?? '',
+        body,
+        headers: request.headers,
+        at: Date.now(),
+      });
       handler(request, response, body);
     });
   });
@@ -114,7 +120,11 @@ describe('createHttpClient', () => {
 
   it('does not retry a POST answered 503', async () => {
     handler = answerInTurn(503, 200);
-    const response = await createHttpClient({ ...fast, retries: 3 }).request({ method: 'POST', url: base, json: {} });
+    const response = await createHttpClient({ ...fast, retries: 3 }).request({
+      method: 'POST',
+      url: base,
+      json: {},
+    });
     expect(response.status).toBe(503);
     expect(hits).toHaveLength(1);
   });
@@ -169,7 +179,9 @@ describe('createHttpClient', () => {
     });
 
     it('fails with an UpstreamError that counts the attempts', async () => {
-      const error = await upstreamError(createHttpClient({ ...fast, retries: 2 }).request({ url: closedUrl }));
+      const error = await upstreamError(
+        createHttpClient({ ...fast, retries: 2 }).request({ url: closedUrl }),
+      );
       expect(error.attempts).toBe(3);
       expect(error.status).toBeUndefined();
       expect(error.message).toContain('3 attempts');
@@ -281,7 +293,8 @@ describe('createHttpClient', () => {
     const client = createHttpClient({ timeoutMs: 100, retries: 0 });
     const url = `http://user:password@127.0.0.1:${new URL(base).port}/x?token=secret&key=hunter2`;
     const error = await upstreamError(client.request({ url }));
-    for (const leak of ['secret', 'hunter2', 'password', 'user:', '?']) expect(error.message).not.toContain(leak);
+    for (const leak of ['secret', 'hunter2', 'password', 'user:', '?'])
+      expect(error.message).not.toContain(leak);
     expect(error.url).toBe(`${base}/x`);
   });
 

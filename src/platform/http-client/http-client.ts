@@ -77,11 +77,17 @@ function retryAfterMs(headers: Headers): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-async function readBody(response: Response, limit: number, url: string): Promise<string> {
+async function readBody(response: Response, limit: number, what: string, attempts: number): Promise<string> {
+  const tooLarge = () =>
+    new UpstreamError(`${what} answered with a body over ${limit} bytes`, {
+      url: what,
+      status: response.status,
+      attempts,
+    });
   const declared = Number(response.headers.get('content-length'));
   if (declared > limit) {
     await response.body?.cancel();
-    throw new UpstreamError(`${url} answered with a body over ${limit} bytes`, { url, status: response.status, attempts: 1 });
+    throw tooLarge();
   }
   const reader = response.body?.getReader();
   if (!reader) return '';
@@ -93,7 +99,7 @@ async function readBody(response: Response, limit: number, url: string): Promise
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw new UpstreamError(`${url} answered with a body over ${limit} bytes`, { url, status: response.status, attempts: 1 });
+      throw tooLarge();
     }
     chunks.push(value);
   }
@@ -120,8 +126,21 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     async request(request) {
       const method = (request.method ?? 'GET').toUpperCase();
       const shown = describeUrl(request.url);
-      const retries = IDEMPOTENT.has(method) || request.retryUnsafe ? (request.retries ?? defaults.retries) : 0;
-      const headers: Record<string, string> = { 'user-agent': defaults.userAgent, accept: 'application/json', ...request.headers };
+      const parsed = URL.parse(request.url);
+      // fetch would echo such a URL, credentials and all, in its error messages.
+      if (!parsed || parsed.username || parsed.password) {
+        throw new UpstreamError(`${method} ${shown}: invalid URL, or credentials in the URL (use a header)`, {
+          url: shown,
+          attempts: 0,
+        });
+      }
+      const retries =
+        IDEMPOTENT.has(method) || request.retryUnsafe ? (request.retries ?? defaults.retries) : 0;
+      const headers: Record<string, string> = {
+        'user-agent': defaults.userAgent,
+        accept: 'application/json',
+        ...request.headers,
+      };
       let body = request.body;
       if (request.json !== undefined) {
         body = JSON.stringify(request.json);
@@ -148,18 +167,39 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           const reason = timedOut
             ? `timed out after ${request.timeoutMs ?? defaults.timeoutMs} ms`
             : `failed: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`;
-          throw new UpstreamError(`${method} ${shown} ${reason} (${attempts} attempt${attempts > 1 ? 's' : ''})`, {
-            url: shown,
-            attempts,
-            cause: error,
-          });
+          throw new UpstreamError(
+            `${method} ${shown} ${reason} (${attempts} attempt${attempts > 1 ? 's' : ''})`,
+            {
+              url: shown,
+              attempts,
+              cause: error,
+            },
+          );
         }
         if (RETRYABLE_STATUS.has(response.status) && attempt < retries) {
           await response.body?.cancel();
           await sleep(backoff(attempt, retryAfterMs(response.headers)));
           continue;
         }
-        const text = await readBody(response, defaults.maxResponseBytes, shown);
+        let text: string;
+        try {
+          text = await readBody(response, defaults.maxResponseBytes, `${method} ${shown}`, attempts);
+        } catch (error) {
+          if (error instanceof UpstreamError) throw error;
+          const reason =
+            (error as Error).name === 'TimeoutError'
+              ? `timed out after ${request.timeoutMs ?? defaults.timeoutMs} ms reading the body`
+              : `failed reading the body: ${(error as Error).message}`;
+          throw new UpstreamError(
+            `${method} ${shown} ${reason} (${attempts} attempt${attempts > 1 ? 's' : ''})`,
+            {
+              url: shown,
+              status: response.status,
+              attempts,
+              cause: error,
+            },
+          );
+        }
         return {
           status: response.status,
           headers: response.headers,
@@ -168,11 +208,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
             try {
               return JSON.parse(text) as T;
             } catch {
-              throw new UpstreamError(`${method} ${shown} answered ${response.status} with a body that is not JSON`, {
-                url: shown,
-                status: response.status,
-                attempts,
-              });
+              throw new UpstreamError(
+                `${method} ${shown} answered ${response.status} with a body that is not JSON`,
+                {
+                  url: shown,
+                  status: response.status,
+                  attempts,
+                },
+              );
             }
           },
         };

@@ -1,5 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
+import {
+  AppError,
+  BadRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.ts';
 
 interface SchemaIssue {
   instancePath: string;
@@ -10,7 +17,8 @@ interface SchemaIssue {
 
 /** `/credential/mode` → `credential.mode`; a missing property is named by the issue itself. */
 function fieldOf(issue: SchemaIssue, context: string | undefined): string {
-  const missing = issue.params.missingProperty ?? (issue.params.requiredProperties as string[] | undefined)?.[0];
+  const missing =
+    issue.params.missingProperty ?? (issue.params.requiredProperties as string[] | undefined)?.[0];
   const parts = issue.instancePath.split('/').filter(Boolean);
   if (typeof missing === 'string') parts.push(missing);
   if (issue.keyword === 'additionalProperties' && typeof issue.params.additionalProperty === 'string') {
@@ -30,7 +38,9 @@ function messageOf(issue: SchemaIssue): string {
     case 'maxLength':
       return `Ensure this field has no more than ${String(issue.params.limit)} characters.`;
     case 'minLength':
-      return issue.params.limit === 1 ? 'This field may not be blank.' : `Ensure this field has at least ${String(issue.params.limit)} characters.`;
+      return issue.params.limit === 1
+        ? 'This field may not be blank.'
+        : `Ensure this field has at least ${String(issue.params.limit)} characters.`;
     default: {
       const text = issue.message ?? 'Invalid value.';
       return `${text.charAt(0).toUpperCase()}${text.slice(1)}${text.endsWith('.') ? '' : '.'}`;
@@ -52,7 +62,8 @@ export function validationErrorFrom(issues: SchemaIssue[], context: string | und
 
 function toAppError(error: FastifyError, request: FastifyRequest): AppError | undefined {
   if (error instanceof AppError) return error;
-  if (error.validation) return validationErrorFrom(error.validation as SchemaIssue[], error.validationContext);
+  if (error.validation)
+    return validationErrorFrom(error.validation as SchemaIssue[], error.validationContext);
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PayloadTooLargeError();
@@ -64,7 +75,9 @@ function toAppError(error: FastifyError, request: FastifyRequest): AppError | un
       return new BadRequestError('JSON parse error - the body is not valid JSON.');
   }
   if (error instanceof SyntaxError || error.statusCode === 400) {
-    return new BadRequestError(error instanceof SyntaxError ? 'JSON parse error - the body is not valid JSON.' : error.message);
+    return new BadRequestError(
+      error instanceof SyntaxError ? 'JSON parse error - the body is not valid JSON.' : error.message,
+    );
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return new AppError(error.statusCode, error.message);

@@ -29,20 +29,17 @@ export function operationalRoutes(database: Database, metrics: Metrics): Fastify
           return { overall_status: 'OK' as const, detailed_status: { database_status: 'OK' as const } };
         } catch (error) {
           request.log.warn({ err: error }, 'health check: database unavailable');
-          return reply
-            .status(503)
-            .send({ overall_status: 'UNAVAILABLE' as const, detailed_status: { database_status: 'UNAVAILABLE' as const } });
+          return reply.status(503).send({
+            overall_status: 'UNAVAILABLE' as const,
+            detailed_status: { database_status: 'UNAVAILABLE' as const },
+          });
         }
       },
     );
 
-    app.get(
-      '/metrics',
-      { config: { siteless: true }, schema: { hide: true } },
-      async (_request, reply) => {
-        reply.header('content-type', metrics.registry.contentType);
-        return metrics.registry.metrics();
-      },
-    );
+    app.get('/metrics', { config: { siteless: true }, schema: { hide: true } }, async (_request, reply) => {
+      reply.header('content-type', metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
   };
 }

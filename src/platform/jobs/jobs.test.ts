@@ -55,9 +55,14 @@ describe('jobs', () => {
         throw new Error('change refused');
       }),
     ).rejects.toThrow('change refused');
-    const committedId = await database.db.transaction((tx) => jobs.enqueue(tx, 'test-record', { marker: 'committed' }));
+    const committedId = await database.db.transaction((tx) =>
+      jobs.enqueue(tx, 'test-record', { marker: 'committed' }),
+    );
 
-    await waitFor(async () => (await jobs.get('test-record', committedId))?.state === 'completed', 'the committed job');
+    await waitFor(
+      async () => (await jobs.get('test-record', committedId))?.state === 'completed',
+      'the committed job',
+    );
     await sleep(1200); // more than two polls: time for a leaked job to run too
     expect(recorded).toEqual(['committed']);
     expect(rolledBackId).not.toBe('');
@@ -71,7 +76,11 @@ describe('jobs', () => {
     const waiting = await jobs.get('test-flaky', id);
     expect(waiting?.startAfter.getTime()).toBeGreaterThanOrEqual((flakyAttempts[0] ?? 0) + 900);
 
-    await waitFor(async () => (await jobs.get('test-flaky', id))?.state === 'completed', 'completion', 20_000);
+    await waitFor(
+      async () => (await jobs.get('test-flaky', id))?.state === 'completed',
+      'completion',
+      20_000,
+    );
     const done = await jobs.get('test-flaky', id);
     expect(done?.retryCount).toBe(2);
     expect(flakyAttempts).toHaveLength(3);
@@ -83,7 +92,11 @@ describe('jobs', () => {
 
   it('marks a job failed once its retries are spent', async () => {
     const id = await jobs.enqueue(database.db, 'test-broken', {});
-    await waitFor(async () => (await jobs.get('test-broken', id))?.state === 'failed', 'the failed state', 20_000);
+    await waitFor(
+      async () => (await jobs.get('test-broken', id))?.state === 'failed',
+      'the failed state',
+      20_000,
+    );
     expect(brokenRuns).toBe(2);
   });
 

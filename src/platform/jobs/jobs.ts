@@ -37,7 +37,12 @@ export interface JobState {
 export interface JobQueue {
   define<T extends object>(definition: JobDefinition<T>): void;
   /** Enqueues inside `executor`, a transaction or the database itself. Returns the job id. */
-  enqueue<T extends object>(executor: Db, name: string, data: T, options?: { startAfterSeconds?: number; singletonKey?: string }): Promise<string>;
+  enqueue<T extends object>(
+    executor: Db,
+    name: string,
+    data: T,
+    options?: { startAfterSeconds?: number; singletonKey?: string },
+  ): Promise<string>;
   get(name: string, id: string): Promise<JobState | null>;
   start(options: { work: boolean }): Promise<void>;
   stop(): Promise<void>;
@@ -115,7 +120,10 @@ export function createJobQueue(database: Database, logger: Logger, options: JobQ
             try {
               await definition.handler(job.data, { id: job.id, retryCount: job.retryCount });
             } catch (error) {
-              logger.warn({ err: error, job: job.name, jobId: job.id, retryCount: job.retryCount }, 'job failed');
+              logger.warn(
+                { err: error, job: job.name, jobId: job.id, retryCount: job.retryCount },
+                'job failed',
+              );
               throw error;
             }
           },
