@@ -1,22 +1,28 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { createTestDatabase } from './database.ts';
 import { onPostgres } from './engine.ts';
 
 /**
- * A DATABASE_URL for a child process: a new PGlite directory, or a new PostgreSQL database (whose
- * `dispose` drops it). Child processes open it themselves, as `npm start` and the CLI do.
+ * Environment for child processes (`npm start`, the CLI) that open a database of their own: a new
+ * PGlite directory, or a new PostgreSQL database dropped after the suite. Call at suite level; read
+ * `.env` inside tests.
  */
-export async function freshDatabaseUrl(): Promise<{
-  url: string;
-  dataDir: string;
-  dispose(): Promise<void>;
-}> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'laurel-process-'));
-  if (!onPostgres) return { url: `pglite:${join(dataDir, 'pglite')}`, dataDir, dispose: async () => {} };
-  const database = await createTestDatabase();
-  const { url } = database;
-  // Only the name is needed here: the child processes open their own connections.
-  return { url, dataDir, dispose: () => database.close() };
+export function useFreshDatabaseEnv(): { env: Record<string, string> } {
+  const holder = { env: {} as Record<string, string> };
+  let dispose = async () => {};
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'laurel-process-'));
+    if (!onPostgres) {
+      holder.env = { DATABASE_URL: `pglite:${join(dataDir, 'pglite')}`, DATA_DIR: dataDir };
+      return;
+    }
+    const database = await createTestDatabase();
+    holder.env = { DATABASE_URL: database.url, DATA_DIR: dataDir };
+    dispose = () => database.close();
+  });
+  afterAll(() => dispose());
+  return holder;
 }

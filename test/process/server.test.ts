@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { onPostgres } from '../helpers/engine.ts';
-import { freshDatabaseUrl } from '../helpers/fresh-database-url.ts';
+import { useFreshDatabaseEnv } from '../helpers/fresh-database-url.ts';
 import { type RunningServer, getWithHost, runCli, startServer } from '../helpers/processes.ts';
 
 describe('the server process (npm start)', () => {
-  let env: Record<string, string>;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    const fresh = await freshDatabaseUrl();
-    env = { DATABASE_URL: fresh.url, DATA_DIR: fresh.dataDir };
-    dispose = fresh.dispose;
-  });
-  afterAll(() => dispose());
+  const fresh = useFreshDatabaseEnv();
 
   it('starts on an empty database, serves /health/, and stops cleanly on SIGTERM', async () => {
     const started = Date.now();
-    const server = await startServer(env);
+    const server = await startServer(fresh.env);
     let stopped;
     try {
       const health = await fetch(`${server.url}/health/`);
@@ -37,9 +29,9 @@ describe('the server process (npm start)', () => {
   });
 
   it.runIf(!onPostgres)('keeps the CLI out while it holds the embedded database', async () => {
-    const server = await startServer(env);
+    const server = await startServer(fresh.env);
     try {
-      const cli = await runCli(['sites', 'list'], env);
+      const cli = await runCli(['sites', 'list'], fresh.env);
       expect(cli.code).toBe(1);
       expect(cli.stderr).toContain('is in use by process');
     } finally {
@@ -50,13 +42,13 @@ describe('the server process (npm start)', () => {
   it('keeps data across a restart, including changes made with the CLI in between', async () => {
     const created = await runCli(
       ['sites', 'create', '--domain', 'second.example.org', '--name', 'Second'],
-      env,
+      fresh.env,
     );
     expect(created.code, created.stderr).toBe(0);
 
     let server: RunningServer | undefined;
     try {
-      server = await startServer(env);
+      server = await startServer(fresh.env);
       const response = await getWithHost(`${server.url}/api/v2/site/`, 'second.example.org');
       expect(response.status).toBe(200);
       expect(response.json).toMatchObject({ name: 'Second' });
@@ -66,7 +58,7 @@ describe('the server process (npm start)', () => {
   });
 
   it('refuses to start with a bad setting and names the variable', async () => {
-    await expect(startServer({ ...env, PORT: 'eighty' }, 10_000)).rejects.toThrow(
+    await expect(startServer({ ...fresh.env, PORT: 'eighty' }, 10_000)).rejects.toThrow(
       /exited with 78[\s\S]*PORT: must be an integer/,
     );
   });

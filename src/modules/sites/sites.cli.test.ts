@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabaseUrl } from '../../../test/helpers/fresh-database-url.ts';
+import { describe, expect, it } from 'vitest';
+import { useFreshDatabaseEnv } from '../../../test/helpers/fresh-database-url.ts';
 import { runCli } from '../../../test/helpers/processes.ts';
 
 describe('laurel sites', () => {
-  let env: Record<string, string>;
-  let dispose: () => Promise<void>;
-
-  beforeAll(async () => {
-    const fresh = await freshDatabaseUrl();
-    env = { DATABASE_URL: fresh.url, DATA_DIR: fresh.dataDir };
-    dispose = fresh.dispose;
-  });
-  afterAll(() => dispose());
+  const fresh = useFreshDatabaseEnv();
 
   it('migrates a new database', async () => {
-    const result = await runCli(['migrate'], env);
+    const result = await runCli(['migrate'], fresh.env);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Database is up to date.');
   });
@@ -37,7 +29,7 @@ describe('laurel sites', () => {
         '--records-enabled',
         'false',
       ],
-      env,
+      fresh.env,
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/lms-url\s+http:\/\/127\.0\.0\.1:9000\n/);
@@ -58,18 +50,18 @@ describe('laurel sites', () => {
         '--platform-name',
         'Example Academy',
       ],
-      env,
+      fresh.env,
     );
     expect(created.code, created.stderr).toBe(0);
 
-    const list = await runCli(['sites', 'list', '--json'], env);
+    const list = await runCli(['sites', 'list', '--json'], fresh.env);
     expect(list.code, list.stderr).toBe(0);
     const sites = JSON.parse(list.stdout) as Record<string, string>[];
     expect(sites.map((site) => site.domain)).toEqual(['localhost', 'learn.example.org']);
     expect(sites[0]).toMatchObject({ 'oauth-client-id': 'laurel-worker', 'oauth-client-secret': '(set)' });
     expect(list.stdout).not.toContain('a-very-secret-value');
 
-    const table = await runCli(['sites', 'list'], env);
+    const table = await runCli(['sites', 'list'], fresh.env);
     expect(table.stdout).toMatch(/^domain\s+name\s+platform name/);
     expect(table.stdout).toContain('learn.example.org');
   });
@@ -86,23 +78,23 @@ describe('laurel sites', () => {
         '--default-language',
         'english!',
       ],
-      env,
+      fresh.env,
     );
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('tos_url: Enter a valid http(s) URL');
     expect(result.stderr).toContain('default_language:');
-    const list = await runCli(['sites', 'list', '--json'], env);
+    const list = await runCli(['sites', 'list', '--json'], fresh.env);
     expect(JSON.parse(list.stdout)[0]).toMatchObject({ 'tos-url': '', 'default-language': 'en' });
   });
 
   it('exits 1 on a duplicate domain or an unknown site', async () => {
     const duplicate = await runCli(
       ['sites', 'create', '--domain', 'learn.example.org', '--name', 'Again'],
-      env,
+      fresh.env,
     );
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toContain('already exists');
-    const unknown = await runCli(['sites', 'update', '--domain', 'nowhere.example.org', '--name', 'X'], env);
+    const unknown = await runCli(['sites', 'update', '--domain', 'nowhere.example.org', '--name', 'X'], fresh.env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('No site has the domain nowhere.example.org');
   });
