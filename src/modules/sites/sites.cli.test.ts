@@ -94,7 +94,10 @@ describe('laurel sites', () => {
     );
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toContain('already exists');
-    const unknown = await runCli(['sites', 'update', '--domain', 'nowhere.example.org', '--name', 'X'], fresh.env);
+    const unknown = await runCli(
+      ['sites', 'update', '--domain', 'nowhere.example.org', '--name', 'X'],
+      fresh.env,
+    );
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('No site has the domain nowhere.example.org');
   });
