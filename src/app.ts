@@ -2,23 +2,44 @@
  * Composition root: configuration → database → repositories → services → HTTP. Nothing here listens;
  * `main.ts` does. Tests build the app the same way, with their own database.
  */
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { type Config, defaultSiteDomain } from './config.ts';
 import { type Cache, createCache } from './platform/cache/index.ts';
+import { type Clock, systemClock } from './platform/clock.ts';
 import { type Database, openDatabase } from './platform/db/database.ts';
 import { runMigrations } from './platform/db/migrate.ts';
+import { RateLimitedError } from './platform/errors.ts';
+import { createHttpClient } from './platform/http-client/http-client.ts';
 import { operationalRoutes } from './platform/http/health.ts';
+import { registerPages } from './platform/http/pages.ts';
 import { createServer } from './platform/http/server.ts';
 import { type JobQueue, createJobQueue } from './platform/jobs/jobs.ts';
 import { type Logger, createLogger } from './platform/logger.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { resolveSecretKey } from './platform/secret-key.ts';
+import { createAuditRepository } from './modules/audit/audit.repository.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { SYSTEM_ACTOR, createAuditService } from './modules/audit/audit.service.ts';
+import { registerAuthentication } from './modules/auth/authentication.ts';
+import { csrfToken } from './modules/auth/csrf.ts';
+import { createJwtVerifier } from './modules/auth/jwt-verifier.ts';
+import { loginRoutes } from './modules/auth/login.routes.ts';
+import { createServiceTokens } from './modules/auth/service-tokens.ts';
+import { createSessionsRepository } from './modules/auth/sessions.repository.ts';
+import { createSessionsService } from './modules/auth/sessions.service.ts';
+import { createSignInProviders } from './modules/auth/sign-in-providers.ts';
 import { registerSiteResolution } from './modules/sites/site-resolution.ts';
 import { createSitesRepository } from './modules/sites/sites.repository.ts';
-import { sitesRoutes } from './modules/sites/sites.routes.ts';
+import { siteAdminRoutes, sitesRoutes } from './modules/sites/sites.routes.ts';
 import { createSitesService } from './modules/sites/sites.service.ts';
 import { createUsersRepository } from './modules/users/users.repository.ts';
+import { usersRoutes } from './modules/users/users.routes.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 import { VERSION } from './version.ts';
 
@@ -26,16 +47,37 @@ export interface AppOptions {
   /** An already open database (tests); otherwise DATABASE_URL is opened and closed with the app. */
   database?: Database;
   logger?: Logger;
+  clock?: Clock;
   /** Seconds between job polls; tests shorten it. */
   jobPollingIntervalSeconds?: number;
 }
 
 /** Services shared by the HTTP app, the CLI and jobs: every entry point writes through these. */
-export function createServices(database: Database, cache: Cache) {
-  const audit = createAuditService();
+export function createServices(config: Config, database: Database, cache: Cache, clock: Clock = systemClock) {
+  const audit = createAuditService({ database, repository: createAuditRepository() });
   const sites = createSitesService({ database, repository: createSitesRepository(), audit, cache });
-  const users = createUsersService({ database, repository: createUsersRepository(), audit });
-  return { audit, sites, users };
+  const users = createUsersService({
+    database,
+    repository: createUsersRepository(),
+    audit,
+    cache,
+    clock,
+    policy: {
+      serviceUsers: config.serviceUsers,
+      usernameReplacementWorker: config.usernameReplacementWorker,
+      learnerStatusWorker: config.learnerStatusWorker,
+    },
+  });
+  const sessions = createSessionsService({
+    database,
+    repository: createSessionsRepository(),
+    clock,
+    idleMinutes: config.sessionIdleMinutes,
+    maxHours: config.sessionMaxHours,
+  });
+  const http = createHttpClient({ userAgent: `Laurel/${VERSION}` });
+  const serviceTokens = createServiceTokens(http, cache);
+  return { audit, sites, users, sessions, http, serviceTokens };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -64,6 +106,8 @@ export async function prepareDatabase(config: Config, database: Database, servic
   }
 }
 
+const STATIC_DIR = fileURLToPath(new URL('./web/static/', import.meta.url));
+
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const ownsDatabase = !options.database;
@@ -73,14 +117,20 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const jobs = createJobQueue(database, logger, {
     pollingIntervalSeconds: options.jobPollingIntervalSeconds,
   });
-  const services = createServices(database, cache);
+  const services = createServices(config, database, cache, options.clock);
   const metrics = createMetrics();
+  const secretKey = resolveSecretKey(config.secretKey, config.dataDir);
+  const secureCookies = config.publicUrl.startsWith('https:');
+  const rateLimitRedis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
+    : undefined;
 
   try {
     await prepareDatabase(config, database, services);
     await jobs.start({ work: config.jobsEnabled });
   } catch (error) {
     await cache.close();
+    rateLimitRedis?.disconnect();
     if (ownsDatabase) await database.close();
     throw error;
   }
@@ -93,22 +143,58 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     publicUrl: config.publicUrl,
     version: VERSION,
   });
-  app.decorate('laurel', {
-    config,
-    database,
-    cache,
-    jobs,
-    services,
-    secretKey: resolveSecretKey(config.secretKey, config.dataDir),
+  app.decorate('laurel', { config, database, cache, jobs, services, secretKey });
+
+  await app.register(cookie, { secret: secretKey });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(rateLimit, {
+    global: false,
+    ...(rateLimitRedis && { redis: rateLimitRedis, nameSpace: `${config.redisKeyPrefix}rate-limit:` }),
+    errorResponseBuilder: (_request, context) =>
+      new RateLimitedError(Math.max(1, Math.ceil(context.ttl / 1000))),
   });
+  await app.register(fastifyStatic, {
+    root: STATIC_DIR,
+    prefix: '/static/',
+    maxAge: '1h',
+    decorateReply: false,
+  });
+
   registerSiteResolution(app, services.sites);
+  const verifyJwt = createJwtVerifier({
+    issuers: config.jwtIssuers,
+    leewaySeconds: config.jwtLeewaySeconds,
+    jwksCacheSeconds: config.jwksCacheSeconds,
+    jwksRefetchCooldownSeconds: config.jwksRefetchCooldownSeconds,
+  });
+  registerAuthentication(app, { verifyJwt, users: services.users, sessions: services.sessions, secretKey });
+  registerPages(app, (request, reply) => ({
+    site: request.site,
+    principal: request.principal,
+    csrf_token: request.principal ? csrfToken(request, reply, secretKey, secureCookies) : undefined,
+  }));
+
   await app.register(operationalRoutes(database, metrics));
   await app.register(sitesRoutes);
+  await app.register(siteAdminRoutes(services.sites));
+  await app.register(usersRoutes(services.users));
+  await app.register(auditRoutes(services.audit));
+  await app.register(
+    loginRoutes({
+      users: services.users,
+      sessions: services.sessions,
+      providers: createSignInProviders(),
+      verifyJwt,
+      secretKey,
+      secureCookies,
+    }),
+  );
 
   // Close in reverse order of opening: stop taking jobs, then drop connections.
   app.addHook('onClose', async () => {
     await jobs.stop();
     await cache.close();
+    await rateLimitRedis?.quit().catch(() => rateLimitRedis.disconnect());
     if (ownsDatabase) await database.close();
   });
   return app;

@@ -56,6 +56,18 @@ function checkJwtIssuers(value: unknown): string | undefined {
   return undefined;
 }
 
+function checkServiceUsers(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'must be a JSON object of {"username": ["role", …]}';
+  }
+  for (const [username, roles] of Object.entries(value)) {
+    if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string' || role === '')) {
+      return `roles of "${username}" must be a list of role names`;
+    }
+  }
+  return undefined;
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
@@ -153,6 +165,65 @@ const SETTINGS = {
       'JSON array of trusted JWT issuers: `{"issuer", "audience"?, "secret"?, "jwksUri"?}` with an HS256 shared `secret` or a `jwksUri` for RS256/ES256/EdDSA keys.',
     check: checkJwtIssuers,
   },
+  jwtLeewaySeconds: {
+    env: 'JWT_LEEWAY_SECONDS',
+    kind: 'integer',
+    default: 30,
+    min: 0,
+    max: 300,
+    description: "Clock skew tolerated when checking a JWT's `exp` and `nbf`, in seconds.",
+  },
+  jwksCacheSeconds: {
+    env: 'JWKS_CACHE_SECONDS',
+    kind: 'integer',
+    default: 600,
+    min: 10,
+    max: 86_400,
+    description: 'How long keys fetched from a `jwksUri` are trusted before they are fetched again.',
+  },
+  jwksRefetchCooldownSeconds: {
+    env: 'JWKS_REFETCH_COOLDOWN_SECONDS',
+    kind: 'integer',
+    default: 30,
+    min: 0,
+    max: 3600,
+    description:
+      'A token signed with an unknown key id makes Laurel fetch the key set again (key rotation), at most once per this many seconds.',
+  },
+  serviceUsers: {
+    env: 'SERVICE_USERS',
+    kind: 'json',
+    default: {} as Record<string, string[]>,
+    description:
+      'JSON object mapping service usernames to the roles they hold on every site, e.g. `{"lms_worker": ["issuer"]}`.',
+    check: checkServiceUsers,
+  },
+  usernameReplacementWorker: {
+    env: 'USERNAME_REPLACEMENT_WORKER',
+    kind: 'string',
+    description: 'Username of the service allowed to rename and retire users (as in Open edX).',
+  },
+  learnerStatusWorker: {
+    env: 'LEARNER_STATUS_WORKER',
+    kind: 'string',
+    description: "Username of the service allowed to read learners' certificate status (as in Open edX).",
+  },
+  sessionIdleMinutes: {
+    env: 'SESSION_IDLE_MINUTES',
+    kind: 'integer',
+    default: 120,
+    min: 5,
+    max: 43_200,
+    description: 'A login session ends after this many minutes without a request.',
+  },
+  sessionMaxHours: {
+    env: 'SESSION_MAX_HOURS',
+    kind: 'integer',
+    default: 24,
+    min: 1,
+    max: 720,
+    description: 'A login session ends this many hours after sign-in, however active.',
+  },
   adminEmail: {
     env: 'ADMIN_EMAIL',
     kind: 'string',
@@ -203,6 +274,7 @@ const SETTINGS = {
   | SettingSpec<number>
   | SettingSpec<boolean>
   | SettingSpec<JwtIssuer[]>
+  | SettingSpec<Record<string, string[]>>
 >;
 
 type Settings = typeof SETTINGS;
@@ -210,8 +282,8 @@ type ValueOf<S> = S extends { kind: 'integer' }
   ? number
   : S extends { kind: 'boolean' }
     ? boolean
-    : S extends { kind: 'json' }
-      ? JwtIssuer[]
+    : S extends { kind: 'json'; default: infer D }
+      ? D
       : S extends { kind: 'enum'; values: readonly (infer V)[] }
         ? V
         : string;

@@ -19,7 +19,7 @@ export async function withContext<T>(
   const database = await openDatabase(config.databaseUrl, { poolSize: 2 });
   const cache = createCache(config.redisUrl, config.redisKeyPrefix);
   try {
-    const services = createServices(database, cache);
+    const services = createServices(config, database, cache);
     if (options.prepare ?? true) await prepareDatabase(config, database, services);
     return await command({ config, database, services });
   } finally {

@@ -1,5 +1,6 @@
-import type { Db } from '../../platform/db/database.ts';
-import { auditLog } from './audit.schema.ts';
+import type { Database, Db } from '../../platform/db/database.ts';
+import type { Page } from '../../platform/http/pagination.ts';
+import type { AuditFilter, AuditRepository } from './audit.repository.ts';
 
 /** Who made a change and through which door; recorded with every write. */
 export interface Actor {
@@ -22,15 +23,17 @@ export interface AuditEntry {
   changes?: Record<string, unknown>;
 }
 
-export interface AuditService {
-  /** Appends an entry through `executor`, normally the transaction that made the change. */
-  record(executor: Db, actor: Actor, entry: AuditEntry): Promise<void>;
-}
-
-export function createAuditService(): AuditService {
+export function createAuditService({
+  database,
+  repository,
+}: {
+  database: Database;
+  repository: AuditRepository;
+}) {
   return {
-    async record(executor, actor, entry) {
-      await executor.insert(auditLog).values({
+    /** Appends an entry through `executor`, normally the transaction that made the change. */
+    async record(executor: Db, actor: Actor, entry: AuditEntry): Promise<void> {
+      await repository.insert(executor, {
         siteId: entry.siteId,
         actorUserId: actor.userId ?? null,
         actorLabel: actor.label,
@@ -42,8 +45,12 @@ export function createAuditService(): AuditService {
         requestId: actor.requestId ?? null,
       });
     },
+
+    list: (filter: AuditFilter, page: Page) => repository.list(database.db, filter, page),
   };
 }
+
+export type AuditService = ReturnType<typeof createAuditService>;
 
 /** `{field: [before, after]}` for the fields that differ; values of `secretFields` are masked. */
 export function diffForAudit<T extends Record<string, unknown>>(

@@ -25,6 +25,9 @@ export type SiteSettingKey =
   | 'catalogApiUrl'
   | 'oauthClientId'
   | 'oauthClientSecret'
+  | 'ssoClientId'
+  | 'ssoClientSecret'
+  | 'oidcDiscoveryUrl'
   | 'theme'
   | 'homepageUrl'
   | 'tosUrl'
@@ -94,13 +97,33 @@ export const SITE_FIELDS: readonly SiteFieldSpec[] = [
     flag: 'oauth-client-id',
     kind: 'text',
     maxLength: 255,
-    description: 'OAuth2 client id Laurel uses with the LMS',
+    description: 'OAuth2 client id for service calls to the LMS and catalog (client credentials)',
   },
   {
     key: 'oauthClientSecret',
     flag: 'oauth-client-secret',
     kind: 'secret',
-    description: 'OAuth2 client secret (never shown again once set)',
+    description: 'OAuth2 client secret for service calls (never shown again once set)',
+  },
+  {
+    key: 'ssoClientId',
+    flag: 'sso-client-id',
+    kind: 'text',
+    maxLength: 255,
+    description: 'OAuth2/OIDC client id for browser sign-in (authorization code)',
+  },
+  {
+    key: 'ssoClientSecret',
+    flag: 'sso-client-secret',
+    kind: 'secret',
+    description: 'Client secret for browser sign-in (never shown again once set)',
+  },
+  {
+    key: 'oidcDiscoveryUrl',
+    flag: 'oidc-discovery-url',
+    kind: 'url',
+    description:
+      "Sign in through an OpenID Connect provider: its issuer URL. Unset: through the LMS's OAuth2",
   },
   {
     key: 'theme',
@@ -181,6 +204,11 @@ export const SITE_FIELDS: readonly SiteFieldSpec[] = [
     description: 'Let search engines index certificate pages (off: noindex)',
   },
 ];
+
+/** Settings never shown or audited in clear. */
+export const SECRET_SITE_FIELDS: readonly SiteSettingKey[] = SITE_FIELDS.filter(
+  (f) => f.kind === 'secret',
+).map((f) => f.key);
 
 const DOMAIN = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
 const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;

@@ -2,7 +2,12 @@ import type { Cache } from '../../platform/cache/index.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
 import { type Actor, type AuditService, SYSTEM_ACTOR, diffForAudit } from '../audit/audit.service.ts';
-import { type SiteSettings, checkSiteConsistency, parseSiteSettings } from './site-fields.ts';
+import {
+  SECRET_SITE_FIELDS,
+  type SiteSettings,
+  checkSiteConsistency,
+  parseSiteSettings,
+} from './site-fields.ts';
 import type { Site, SitesRepository } from './sites.repository.ts';
 
 export type { Site } from './sites.repository.ts';
@@ -69,7 +74,7 @@ export function createSitesService({ database, repository, audit, cache }: Sites
             action: 'site.created',
             targetType: 'site',
             targetId: created.id,
-            changes: diffForAudit(null, values, ['oauthClientSecret']),
+            changes: diffForAudit(null, values, SECRET_SITE_FIELDS),
           });
           return created;
         });
@@ -89,7 +94,7 @@ export function createSitesService({ database, repository, audit, cache }: Sites
       try {
         const site = await db.transaction(async (tx) => {
           const updated = await repository.update(tx, existing.id, changes);
-          const diff = diffForAudit(existing as Record<string, unknown>, changes, ['oauthClientSecret']);
+          const diff = diffForAudit(existing as Record<string, unknown>, changes, SECRET_SITE_FIELDS);
           if (Object.keys(diff).length > 0) {
             await audit.record(tx, actor, {
               siteId: null,

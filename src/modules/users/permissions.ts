@@ -15,6 +15,7 @@ export const PERMISSIONS = [
   'records:read',
   'learner-status:read',
   'users:read',
+  'users:write',
   'users:replace',
   'audit:read',
   'sites:write',
@@ -44,3 +45,15 @@ export const BUILT_IN_ROLES: Record<
     ],
   },
 };
+
+/** What any signed-in user may do with data that is their own (checked with the owner's username). */
+export const SELF_PERMISSIONS: ReadonlySet<Permission> = new Set([
+  'credentials:read',
+  'grades:read',
+  'records:read',
+  'users:read',
+]);
+
+export function isPermission(value: string): value is Permission {
+  return (PERMISSIONS as readonly string[]).includes(value);
+}

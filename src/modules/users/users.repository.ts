@@ -1,6 +1,6 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
-import { roles, userRoles, users } from './users.schema.ts';
+import { rolePermissions, roles, userRoles, users } from './users.schema.ts';
 
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
@@ -37,6 +37,46 @@ export function createUsersRepository() {
         .onConflictDoNothing()
         .returning({ id: userRoles.id });
       return inserted.length > 0;
+    },
+
+    /** The permissions bundled by these roles (unknown names contribute nothing). */
+    async permissionsOf(db: Db, roleNames: string[]): Promise<string[]> {
+      if (roleNames.length === 0) return [];
+      const rows = await db
+        .selectDistinct({ permission: rolePermissions.permission })
+        .from(rolePermissions)
+        .innerJoin(roles, eq(roles.id, rolePermissions.roleId))
+        .where(inArray(roles.name, roleNames));
+      return rows.map((row) => row.permission);
+    },
+
+    async roleExists(db: Db, name: string): Promise<boolean> {
+      const [row] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, name));
+      return Boolean(row);
+    },
+
+    /** Replaces the user's roles on one site with exactly `roleNames`; returns what was added and removed. */
+    async setSiteRoles(db: Db, userId: number, siteId: number, roleNames: string[]) {
+      const current = await db
+        .select({ id: userRoles.id, name: roles.name })
+        .from(userRoles)
+        .innerJoin(roles, eq(roles.id, userRoles.roleId))
+        .where(and(eq(userRoles.userId, userId), eq(userRoles.siteId, siteId)));
+      const removed = current.filter((row) => !roleNames.includes(row.name));
+      if (removed.length > 0)
+        await db.delete(userRoles).where(
+          inArray(
+            userRoles.id,
+            removed.map((row) => row.id),
+          ),
+        );
+      const added: string[] = [];
+      for (const name of roleNames) {
+        if (current.some((row) => row.name === name)) continue;
+        await this.grantRole(db, userId, name, siteId);
+        added.push(name);
+      }
+      return { added, removed: removed.map((row) => row.name) };
     },
 
     async roleNames(db: Db, userId: number, siteId: number): Promise<string[]> {

@@ -31,6 +31,10 @@ export const users = pgTable(
     /** scrypt hash for local accounts; null for users who sign in through the LMS or call with JWTs. */
     passwordHash: text('password_hash'),
     lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+    /** Consecutive failed local sign-ins; reset by a successful one. */
+    failedLoginCount: integer('failed_login_count').notNull().default(0),
+    /** Local sign-in refused until then, after too many failures. */
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
     ...timestamps(),
   },
   (t) => [

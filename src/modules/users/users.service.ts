@@ -1,23 +1,185 @@
+import { createHash } from 'node:crypto';
+import type { Cache } from '../../platform/cache/index.ts';
+import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
+import { NotFoundError, RateLimitedError, ValidationError } from '../../platform/errors.ts';
 import { type Actor, type AuditService, diffForAudit } from '../audit/audit.service.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { type Permission, isPermission } from './permissions.ts';
 import type { User, UsersRepository } from './users.repository.ts';
 
 export type { User } from './users.repository.ts';
+
+/** Who holds what beyond stored role assignments: configured service users and workers. */
+export interface AccessPolicy {
+  serviceUsers: Record<string, string[]>;
+  usernameReplacementWorker?: string;
+  learnerStatusWorker?: string;
+}
 
 export interface UsersServiceDeps {
   database: Database;
   repository: UsersRepository;
   audit: AuditService;
+  cache: Cache;
+  clock: Clock;
+  policy: AccessPolicy;
 }
 
-export function createUsersService({ database, repository, audit }: UsersServiceDeps) {
+/** Identity data from a trusted source (a verified JWT, an OIDC ID token). */
+export interface ClaimedIdentity {
+  username: string;
+  email?: string;
+  fullName?: string;
+  lmsUserId?: number;
+}
+
+export interface Access {
+  roles: string[];
+  permissions: Set<Permission>;
+}
+
+const LOCKOUT_AFTER_FAILURES = 5;
+const LOCKOUT_MINUTES = 15;
+const ACCESS_CACHE_SECONDS = 60;
+const CLAIMS_CACHE_SECONDS = 300;
+
+const rolesKey = (siteId: number, userId: number) => `roles:${siteId}:${userId}`;
+const sameName = (a: string | undefined, b: string | undefined) => a?.toLowerCase() === b?.toLowerCase();
+
+export function createUsersService({ database, repository, audit, cache, clock, policy }: UsersServiceDeps) {
   const { db } = database;
+  /** A password hash to compare against when the user does not exist, so timing does not tell. */
+  const decoyHash = hashPassword('decoy password that matches nothing');
+
+  async function recordChange(actor: Actor, action: string, user: User, changes: Record<string, unknown>) {
+    await audit.record(db, actor, { siteId: null, action, targetType: 'user', targetId: user.id, changes });
+  }
 
   return {
     findByUsername: (username: string) => repository.findByUsername(db, username),
 
-    roleNames: (userId: number, siteId: number) => repository.roleNames(db, userId, siteId),
+    async getByUsername(username: string): Promise<User> {
+      const user = await repository.findByUsername(db, username);
+      if (!user) throw new NotFoundError();
+      return user;
+    },
+
+    /**
+     * The user named by trusted claims, created or updated to match them. Writes only when something
+     * changed; an unchanged identity is answered from the cache without touching the database.
+     */
+    async syncFromClaims(identity: ClaimedIdentity, actor: Actor): Promise<Pick<User, 'id' | 'username'>> {
+      const fingerprint = createHash('sha256').update(JSON.stringify(identity)).digest('base64url');
+      const key = `user:claims:${fingerprint}`;
+      const cached = await cache.get<Pick<User, 'id' | 'username'>>(key);
+      if (cached) return cached;
+
+      const wanted = {
+        ...(identity.email !== undefined && { email: identity.email }),
+        ...(identity.fullName !== undefined && { fullName: identity.fullName }),
+        ...(identity.lmsUserId !== undefined && { lmsUserId: identity.lmsUserId }),
+      };
+      let user = await repository.findByUsername(db, identity.username);
+      if (!user) {
+        try {
+          user = await repository.insert(db, { username: identity.username, ...wanted });
+          await recordChange(actor, 'user.created', user, diffForAudit(null, wanted, ['email', 'fullName']));
+        } catch (error) {
+          // Created by a concurrent request carrying the same identity.
+          user = await repository.findByUsername(db, identity.username);
+          if (!user) throw error;
+        }
+      } else {
+        const diff = diffForAudit(user as Record<string, unknown>, wanted, ['email', 'fullName']);
+        if (Object.keys(diff).length > 0) {
+          user = await repository.update(db, user.id, wanted);
+          await recordChange(actor, 'user.updated', user, diff);
+        }
+      }
+      const result = { id: user.id, username: user.username };
+      await cache.set(key, result, CLAIMS_CACHE_SECONDS);
+      return result;
+    },
+
+    /** Roles and permissions on one site: stored grants, roles given by the sign-in, configured ones. */
+    async accessOf(
+      user: Pick<User, 'id' | 'username'>,
+      siteId: number,
+      claimRoles: readonly string[] = [],
+    ): Promise<Access> {
+      const stored = await cache.wrap(rolesKey(siteId, user.id), ACCESS_CACHE_SECONDS, () =>
+        repository.roleNames(db, user.id, siteId),
+      );
+      const configured =
+        Object.entries(policy.serviceUsers).find(([name]) => sameName(name, user.username))?.[1] ?? [];
+      const roles = [...new Set([...stored, ...claimRoles, ...configured])].sort();
+      const fromRoles = await cache.wrap(`role-permissions:${roles.join(',')}`, ACCESS_CACHE_SECONDS, () =>
+        repository.permissionsOf(db, roles),
+      );
+      const permissions = new Set(fromRoles.filter(isPermission));
+      if (sameName(policy.usernameReplacementWorker, user.username)) permissions.add('users:replace');
+      if (sameName(policy.learnerStatusWorker, user.username)) permissions.add('learner-status:read');
+      return { roles, permissions };
+    },
+
+    /** Sets a user's roles on one site to exactly `roleNames`. */
+    async setSiteRoles(
+      username: string,
+      siteId: number,
+      roleNames: string[],
+      actor: Actor,
+    ): Promise<string[]> {
+      const user = await this.getByUsername(username);
+      const unknown: string[] = [];
+      for (const name of roleNames) if (!(await repository.roleExists(db, name))) unknown.push(name);
+      if (unknown.length > 0) throw ValidationError.field('roles', `Unknown roles: ${unknown.join(', ')}.`);
+      const { added, removed } = await db.transaction(async (tx) => {
+        const change = await repository.setSiteRoles(tx, user.id, siteId, [...new Set(roleNames)]);
+        if (change.added.length + change.removed.length > 0) {
+          await audit.record(tx, actor, {
+            siteId,
+            action: 'user.roles-changed',
+            targetType: 'user',
+            targetId: user.id,
+            changes: { added: change.added, removed: change.removed },
+          });
+        }
+        return change;
+      });
+      if (added.length + removed.length > 0) await cache.delete(rolesKey(siteId, user.id));
+      return repository.roleNames(db, user.id, siteId);
+    },
+
+    /**
+     * Checks a local account's password. Unknown users and wrong passwords fail alike; after
+     * LOCKOUT_AFTER_FAILURES failures in a row the account is locked for LOCKOUT_MINUTES.
+     */
+    async authenticateLocal(login: string, password: string): Promise<User | null> {
+      const user = await repository.findByUsername(db, login);
+      const now = clock.now();
+      if (user?.lockedUntil && user.lockedUntil > now) {
+        throw new RateLimitedError(Math.ceil((user.lockedUntil.getTime() - now.getTime()) / 1000));
+      }
+      const matches = await verifyPassword(password, user?.passwordHash ?? (await decoyHash));
+      if (!user || !user.passwordHash || !user.isActive) return null;
+      if (matches) {
+        await repository.update(db, user.id, { failedLoginCount: 0, lockedUntil: null, lastLoginAt: now });
+        return user;
+      }
+      const failures = user.failedLoginCount + 1;
+      const locked = failures >= LOCKOUT_AFTER_FAILURES;
+      await repository.update(db, user.id, {
+        failedLoginCount: locked ? 0 : failures,
+        lockedUntil: locked ? new Date(now.getTime() + LOCKOUT_MINUTES * 60_000) : null,
+      });
+      if (locked) {
+        await recordChange({ label: 'system', source: 'system' }, 'user.locked', user, {
+          failures: [null, failures],
+        });
+      }
+      return null;
+    },
 
     /**
      * Creates or updates a local administrator (username = email) with the admin role on every site.

@@ -6,3 +6,4 @@ export * from '../../modules/certificates/certificates.schema.ts';
 export * from '../../modules/credentials/credentials.schema.ts';
 export * from '../../modules/records/records.schema.ts';
 export * from '../../modules/audit/audit.schema.ts';
+export * from '../../modules/auth/auth.schema.ts';

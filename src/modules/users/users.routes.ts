@@ -1,0 +1,113 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { actorOf } from '../auth/actor.ts';
+import { authorize, requireAuthentication } from '../auth/authorize.ts';
+import type { User, UsersService } from './users.service.ts';
+
+const UserOut = Type.Object(
+  {
+    username: Type.String(),
+    email: Type.String(),
+    full_name: Type.String(),
+    lms_user_id: Type.Union([Type.Integer(), Type.Null()]),
+    is_active: Type.Boolean(),
+  },
+  { $id: 'User' },
+);
+const Me = Type.Object({
+  username: Type.String(),
+  roles: Type.Array(Type.String()),
+  permissions: Type.Array(Type.String()),
+  authenticated_by: Type.String(),
+});
+const Roles = Type.Object({
+  roles: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 20 }),
+});
+const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 150 }) });
+
+const toUserOut = (user: User) => ({
+  username: user.username,
+  email: user.email,
+  full_name: user.fullName,
+  lms_user_id: user.lmsUserId,
+  is_active: user.isActive,
+});
+
+export function usersRoutes(users: UsersService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/api/v2/users/me/',
+      {
+        preHandler: requireAuthentication,
+        schema: { tags: ['users'], summary: 'Who the caller is on this site', response: { 200: Me } },
+      },
+      async (request) => {
+        const principal = authorize(request.principal, 'users:read', {
+          ownerUsername: request.principal?.username,
+        });
+        return {
+          username: principal.username,
+          roles: principal.roles,
+          permissions: [...principal.permissions].sort(),
+          authenticated_by: principal.via,
+        };
+      },
+    );
+
+    app.get(
+      '/api/v2/users/:username/',
+      {
+        schema: {
+          tags: ['users'],
+          summary: 'A user (staff, or the user themself)',
+          params: UsernameParams,
+          response: { 200: UserOut },
+        },
+      },
+      async (request) => {
+        authorize(request.principal, 'users:read', { ownerUsername: request.params.username });
+        return toUserOut(await users.getByUsername(request.params.username));
+      },
+    );
+
+    app.get(
+      '/api/v2/users/:username/roles/',
+      {
+        schema: {
+          tags: ['users'],
+          summary: "A user's roles on this site",
+          params: UsernameParams,
+          response: { 200: Roles },
+        },
+      },
+      async (request) => {
+        authorize(request.principal, 'users:read', { ownerUsername: request.params.username });
+        const user = await users.getByUsername(request.params.username);
+        return { roles: (await users.accessOf(user, request.site.id)).roles };
+      },
+    );
+
+    app.put(
+      '/api/v2/users/:username/roles/',
+      {
+        schema: {
+          tags: ['users'],
+          summary: "Set a user's roles on this site",
+          params: UsernameParams,
+          body: Type.Object({ roles: Roles.properties.roles }, { additionalProperties: false }),
+          response: { 200: Roles },
+        },
+      },
+      async (request) => {
+        authorize(request.principal, 'users:write');
+        const roles = await users.setSiteRoles(
+          request.params.username,
+          request.site.id,
+          request.body.roles,
+          actorOf(request),
+        );
+        return { roles };
+      },
+    );
+  };
+}
