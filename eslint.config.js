@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli.ts', 'src/cli/**', 'src/**/*.cli.ts', 'scripts/**', 'bin/**', 'test/fake-upstream/**'],
+    files: ['src/cli.ts', 'src/cli/**', 'src/**/*.cli.ts', 'test/**', 'scripts/**', 'bin/**', 'test/fake-upstream/**'],
     rules: { 'no-console': 'off' },
   },
   {

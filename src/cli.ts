@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, redactConfig } from './config.ts';
 import { runMigrations } from './platform/db/migrate.ts';
 import { AppError, OperationalError, ValidationError } from './platform/errors.ts';
 import { registerSitesCommands } from './modules/sites/sites.cli.ts';
+import { registerUsersCommands } from './modules/users/users.cli.ts';
 import { VERSION } from './version.ts';
 
 const program = new Command('laurel')
@@ -31,6 +32,7 @@ program
   });
 
 registerSitesCommands(program, run);
+registerUsersCommands(program, run);
 
 function report(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode;

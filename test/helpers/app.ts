@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.ts';
+import { type AppOptions, buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/platform/db/database.ts';
 import { createTestDatabase } from './database.ts';
@@ -30,10 +30,13 @@ export interface TestApp {
 }
 
 /** The real app on a fresh database of its own. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: Pick<AppOptions, 'clock'> = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = testConfig({ DATABASE_URL: database.url, ...env });
-  const app = await buildApp(config, { database, jobPollingIntervalSeconds: 0.5 });
+  const app = await buildApp(config, { database, jobPollingIntervalSeconds: 0.5, ...options });
   return {
     app,
     database,

@@ -17,8 +17,9 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Runs the `laurel` CLI (the same entry as `npx laurel`) to completion. */
-export async function runCli(args: string[], env: Record<string, string>): Promise<Finished> {
+export async function runCli(args: string[], env: Record<string, string>, input?: string): Promise<Finished> {
   const child = spawn(process.execPath, ['bin/laurel.js', ...args], { cwd: ROOT, env: childEnv(env) });
+  child.stdin.end(input ?? '');
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

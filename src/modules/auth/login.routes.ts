@@ -253,18 +253,28 @@ export function loginRoutes(deps: LoginRoutesDeps) {
       },
     );
 
-    const logout = async (request: FastifyRequest, reply: FastifyReply) => {
+    /** Ends the session; returns where the provider's own session can be ended, if anywhere. */
+    const endSession = async (request: FastifyRequest, reply: FastifyReply): Promise<string | null> => {
       const token = request.cookies[SESSION_COOKIE];
-      let destination = '/';
-      if (token) {
-        const session = await sessions.resolve(token, request.site.id);
-        if (session?.providerLogoutUrl) destination = session.providerLogoutUrl;
-        await sessions.end(token);
-      }
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.redirect(destination, 303);
+      if (!token) return null;
+      const session = await sessions.resolve(token, request.site.id);
+      await sessions.end(token);
+      return session?.providerLogoutUrl ?? null;
     };
-    app.post('/logout/', { schema: { hide: true } }, logout);
-    app.get('/logout/', { schema: { hide: true } }, logout);
+
+    // The form on every page. A page rather than a redirect: the strict CSP (form-action 'self')
+    // rightly stops a form's redirect to another origin, so the LMS sign-out is offered as a link.
+    app.post('/logout/', { schema: { hide: true } }, async (request, reply) => {
+      const providerLogoutUrl = await endSession(request, reply);
+      request.principal = undefined;
+      return reply.page('signed-out', { title: 'Signed out', provider_logout_url: providerLogoutUrl });
+    });
+
+    // A plain link, as Open edX has: straight on to the provider's sign-out.
+    app.get('/logout/', { schema: { hide: true } }, async (request, reply) => {
+      const providerLogoutUrl = await endSession(request, reply);
+      return reply.redirect(providerLogoutUrl ?? '/', 303);
+    });
   };
 }
