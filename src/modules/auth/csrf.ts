@@ -48,13 +48,10 @@ function submittedToken(request: FastifyRequest): string | undefined {
 export function checkCsrf(request: FastifyRequest, secretKey: string): void {
   const origin = request.headers.origin;
   if (origin && origin !== 'null') {
-    let host: string | undefined;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      host = undefined;
-    }
-    if (host !== request.host) throw new PermissionDeniedError('CSRF Failed: Origin checking failed.');
+    // Both through URL, so default ports compare equal (`localhost` and `localhost:80`).
+    const ours = new URL(`${request.protocol}://${request.host}`).origin;
+    if (URL.parse(origin)?.origin !== ours)
+      throw new PermissionDeniedError('CSRF Failed: Origin checking failed.');
   }
   const secret = request.cookies[CSRF_COOKIE];
   const submitted = submittedToken(request);
