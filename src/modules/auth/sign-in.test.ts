@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../../../test/helpers/browser.ts';
+import { browserTestsEnabled, launchBrowser } from '../../../test/helpers/browser.ts';
 import { signInUpToCallback } from '../../../test/helpers/http-sign-in.ts';
 import { OFF_SITE_NEXT_VALUES } from '../../../test/helpers/hostile-inputs.ts';
 import { type LaurelWithLms, startLaurelWithLms } from '../../../test/helpers/laurel-with-lms.ts';
@@ -12,7 +12,7 @@ async function signInAtLms(page: Page, username: string) {
   await page.click('button[type=submit]');
 }
 
-describe('sign-in through the LMS', () => {
+describe.runIf(browserTestsEnabled)('sign-in through the LMS', () => {
   let env: LaurelWithLms;
   let browser: Browser;
 
