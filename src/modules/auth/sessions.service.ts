@@ -47,10 +47,11 @@ export function createSessionsService({
   return {
     maxAgeSeconds: maxHours * 3600,
 
-    /** Starts a session; returns the token for the cookie. */
+    /** Starts a session; returns the token for the cookie. Sweeps sessions past their absolute end. */
     async create(session: NewSession): Promise<string> {
       const token = randomBytes(32).toString('base64url');
       const now = clock.now();
+      await repository.deleteExpired(db, now);
       await repository.insert(db, {
         tokenHash: hashToken(token),
         siteId: session.siteId,
@@ -93,8 +94,6 @@ export function createSessionsService({
     async end(token: string): Promise<void> {
       await repository.delete(db, hashToken(token));
     },
-
-    deleteExpired: () => repository.deleteExpired(db, clock.now()),
   };
 }
 
