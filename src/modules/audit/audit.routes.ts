@@ -25,7 +25,7 @@ export function auditRoutes(audit: AuditService): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v2/audit/',
       {
-        preHandler: requirePermission('audit:read'),
+        preValidation: requirePermission('audit:read'),
         schema: {
           tags: ['audit'],
           summary: "This site's audit log, newest first",

@@ -48,7 +48,7 @@ type Statuses = Record<Caller, number>;
 const everyone = (): Statuses => Object.fromEntries(CALLERS.map((c) => [c, 200])) as Statuses;
 
 /** 401 for anonymous; `allowed` callers get `status`, the other signed-in callers 403. */
-function only(allowed: readonly SignedIn[], status = 200): Statuses {
+function permit(allowed: readonly SignedIn[], status = 200): Statuses {
   return Object.fromEntries(
     CALLERS.map((c) => [
       c,
@@ -100,7 +100,7 @@ const MATRIX: Row[] = [
     route: 'GET /api/v2/users/me/',
     note: 'any signed-in caller',
     url: '/api/v2/users/me/',
-    expected: only(ALL_SIGNED_IN),
+    expected: permit(ALL_SIGNED_IN),
     check: (body, caller) =>
       expect(body).toMatchObject({ username: USERNAMES[caller as SignedIn], authenticated_by: 'jwt' }),
   },
@@ -108,76 +108,76 @@ const MATRIX: Row[] = [
     route: 'GET /api/v2/users/{username}/',
     note: "alice's own record",
     url: '/api/v2/users/alice/',
-    expected: only(['alice', 'staff', 'support']),
+    expected: permit(['alice', 'staff', 'support']),
     check: isUser('alice'),
   },
   {
     route: 'GET /api/v2/users/{username}/',
     note: 'ownership ignores case',
     url: '/api/v2/users/ALICE/',
-    expected: only(['alice', 'staff', 'support']),
+    expected: permit(['alice', 'staff', 'support']),
     check: isUser('alice'),
   },
   {
     route: 'GET /api/v2/users/{username}/',
     note: "bob's record",
     url: '/api/v2/users/bob/',
-    expected: only(['bob', 'staff', 'support']),
+    expected: permit(['bob', 'staff', 'support']),
     check: isUser('bob'),
   },
   {
     route: 'GET /api/v2/users/{username}/',
     note: 'a service user record',
     url: '/api/v2/users/lms_worker/',
-    expected: only(['lms_worker', 'staff', 'support']),
+    expected: permit(['lms_worker', 'staff', 'support']),
     check: isUser('lms_worker'),
   },
   {
     route: 'GET /api/v2/users/{username}/',
     note: 'unknown user: 404 only to those who may read users',
     url: '/api/v2/users/nobody/',
-    expected: { ...only([]), staff: 404, support: 404 },
+    expected: { ...permit([]), staff: 404, support: 404 },
   },
   {
     route: 'GET /api/v2/users/{username}/roles/',
     note: "alice's own roles",
     url: '/api/v2/users/alice/roles/',
-    expected: only(['alice', 'staff', 'support']),
+    expected: permit(['alice', 'staff', 'support']),
     check: (body) => expect(body).toEqual({ roles: [] }),
   },
   {
     route: 'GET /api/v2/users/{username}/roles/',
     note: 'ownership ignores case',
     url: '/api/v2/users/Alice/roles/',
-    expected: only(['alice', 'staff', 'support']),
+    expected: permit(['alice', 'staff', 'support']),
     check: (body) => expect(body).toEqual({ roles: [] }),
   },
   {
     route: 'GET /api/v2/users/{username}/roles/',
     note: "the support holder's roles",
     url: '/api/v2/users/sue_support/roles/',
-    expected: only(['staff', 'support']),
+    expected: permit(['staff', 'support']),
     check: (body) => expect(body).toEqual({ roles: ['support'] }),
   },
   {
     route: 'GET /api/v2/users/{username}/roles/',
     note: 'configured service roles are reported',
     url: '/api/v2/users/lms_worker/roles/',
-    expected: only(['lms_worker', 'staff', 'support']),
+    expected: permit(['lms_worker', 'staff', 'support']),
     check: (body) => expect(body).toEqual({ roles: ['issuer'] }),
   },
   {
     route: 'GET /api/v2/users/{username}/roles/',
     note: 'unknown user: 404 only to those who may read users',
     url: '/api/v2/users/nobody/roles/',
-    expected: { ...only([]), staff: 404, support: 404 },
+    expected: { ...permit([]), staff: 404, support: 404 },
   },
   {
     route: 'PUT /api/v2/users/{username}/roles/',
     note: "another user's roles",
     url: '/api/v2/users/carol/roles/',
     body: { roles: ['support'] },
-    expected: only(['staff']),
+    expected: permit(['staff']),
     check: (body) => expect(body).toEqual({ roles: ['support'] }),
   },
   {
@@ -185,7 +185,7 @@ const MATRIX: Row[] = [
     note: 'own roles: owning the user grants no write',
     url: '/api/v2/users/alice/roles/',
     body: { roles: [] },
-    expected: only(['staff']),
+    expected: permit(['staff']),
     check: (body) => expect(body).toEqual({ roles: [] }),
   },
   {
@@ -193,20 +193,20 @@ const MATRIX: Row[] = [
     note: 'unknown user',
     url: '/api/v2/users/nobody/roles/',
     body: { roles: ['support'] },
-    expected: only(['staff'], 404),
+    expected: permit(['staff'], 404),
   },
   {
     route: 'GET /api/v2/audit/',
     note: 'audit:read',
     url: '/api/v2/audit/',
-    expected: only(['staff', 'support']),
+    expected: permit(['staff', 'support']),
     check: (body) => expect(body).toMatchObject({ count: expect.any(Number), results: expect.any(Array) }),
   },
   {
     route: 'GET /api/v2/sites/current/',
     note: 'config:read',
     url: '/api/v2/sites/current/',
-    expected: only(['staff', 'support']),
+    expected: permit(['staff', 'support']),
     check: (body) => expect(body).toMatchObject({ domain: 'localhost', oauth_client_secret_set: false }),
   },
   {
@@ -214,7 +214,7 @@ const MATRIX: Row[] = [
     note: 'sites:write',
     url: '/api/v2/sites/current/',
     body: { platform_name: 'Matrix Academy' },
-    expected: only(['staff']),
+    expected: permit(['staff']),
     check: (body) => expect(body).toMatchObject({ platform_name: 'Matrix Academy' }),
   },
 ];

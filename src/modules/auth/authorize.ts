@@ -36,7 +36,7 @@ export function authorize(
   throw new PermissionDeniedError();
 }
 
-/** Route option: `preHandler: requirePermission('audit:read')` for routes without an owner. */
+/** Route option `preValidation: requirePermission('audit:read')`: checked before the input, as DRF does. */
 export function requirePermission(permission: Permission) {
   return async (request: FastifyRequest) => {
     authorize(request.principal, permission);

@@ -9,6 +9,7 @@ import {
 } from 'jose';
 import type { JwtIssuer } from '../../config.ts';
 import { AuthenticationError, ServiceUnavailableError } from '../../platform/errors.ts';
+import { isValidUsername } from '../users/usernames.ts';
 
 /** What Laurel takes from a verified token. */
 export interface JwtIdentity {
@@ -43,7 +44,6 @@ const ASYMMETRIC_ALGORITHMS = [
   'ES384',
   'EdDSA',
 ];
-const USERNAME = /^[\w.@+-]{1,150}$/;
 
 const invalid = (message = 'Invalid token.') => new AuthenticationError(message);
 
@@ -55,7 +55,7 @@ interface IssuerKey {
 
 function identityFrom(payload: JWTPayload, issuer: string): JwtIdentity {
   const username = payload.preferred_username;
-  if (typeof username !== 'string' || !USERNAME.test(username)) {
+  if (!isValidUsername(username)) {
     throw invalid('Invalid token: preferred_username is missing or malformed.');
   }
   if (payload.is_restricted === true) throw invalid('Tokens of restricted applications are not accepted.');

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import Type from 'typebox';
 import { AuthenticationError, RateLimitedError } from '../../platform/errors.ts';
+import { isValidUsername } from '../users/usernames.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { SESSION_COOKIE, claimRolesOf } from './authentication.ts';
 import { cookieOptions } from './cookies.ts';
@@ -83,7 +84,7 @@ export function loginRoutes(deps: LoginRoutesDeps) {
     }
     const claims = tokens.claims();
     const username = claims?.preferred_username;
-    if (typeof username !== 'string' || !/^[\w.@+-]{1,150}$/.test(username)) {
+    if (!isValidUsername(username)) {
       throw new AuthenticationError('The provider did not give a usable username (preferred_username).');
     }
     const text = (value: unknown) => (typeof value === 'string' ? value : undefined);

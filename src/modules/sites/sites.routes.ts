@@ -105,7 +105,7 @@ export function siteAdminRoutes(sites: SitesService): FastifyPluginAsyncTypebox 
     app.get(
       '/api/v2/sites/current/',
       {
-        preHandler: requirePermission('config:read'),
+        preValidation: requirePermission('config:read'),
         schema: {
           tags: ['sites'],
           summary: 'All settings of the site answering this host',
@@ -118,7 +118,7 @@ export function siteAdminRoutes(sites: SitesService): FastifyPluginAsyncTypebox 
     app.patch(
       '/api/v2/sites/current/',
       {
-        preHandler: requirePermission('sites:write'),
+        preValidation: requirePermission('sites:write'),
         schema: {
           tags: ['sites'],
           summary: 'Change settings of the site answering this host (the domain is changed with the CLI)',

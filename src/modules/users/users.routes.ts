@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { actorOf } from '../auth/actor.ts';
-import { authorize, requireAuthentication } from '../auth/authorize.ts';
+import { authorize, requireAuthentication, requirePermission } from '../auth/authorize.ts';
 import type { User, UsersService } from './users.service.ts';
 
 const UserOut = Type.Object(
@@ -38,7 +38,7 @@ export function usersRoutes(users: UsersService): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v2/users/me/',
       {
-        preHandler: requireAuthentication,
+        preValidation: requireAuthentication,
         schema: { tags: ['users'], summary: 'Who the caller is on this site', response: { 200: Me } },
       },
       async (request) => {
@@ -57,6 +57,7 @@ export function usersRoutes(users: UsersService): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v2/users/:username/',
       {
+        preValidation: requireAuthentication,
         schema: {
           tags: ['users'],
           summary: 'A user (staff, or the user themself)',
@@ -73,6 +74,7 @@ export function usersRoutes(users: UsersService): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v2/users/:username/roles/',
       {
+        preValidation: requireAuthentication,
         schema: {
           tags: ['users'],
           summary: "A user's roles on this site",
@@ -90,6 +92,7 @@ export function usersRoutes(users: UsersService): FastifyPluginAsyncTypebox {
     app.put(
       '/api/v2/users/:username/roles/',
       {
+        preValidation: requirePermission('users:write'),
         schema: {
           tags: ['users'],
           summary: "Set a user's roles on this site",

@@ -70,10 +70,11 @@ export function createUsersService({ database, repository, audit, cache, clock, 
      * changed; an unchanged identity is answered from the cache without touching the database.
      */
     async syncFromClaims(identity: ClaimedIdentity, actor: Actor): Promise<Pick<User, 'id' | 'username'>> {
+      // Cached per user with a fingerprint of the claims last written, so any change is written.
       const fingerprint = createHash('sha256').update(JSON.stringify(identity)).digest('base64url');
-      const key = `user:claims:${fingerprint}`;
-      const cached = await cache.get<Pick<User, 'id' | 'username'>>(key);
-      if (cached) return cached;
+      const key = `user:claims:${identity.username.toLowerCase()}`;
+      const cached = await cache.get<Pick<User, 'id' | 'username'> & { fingerprint: string }>(key);
+      if (cached?.fingerprint === fingerprint) return { id: cached.id, username: cached.username };
 
       const wanted = {
         ...(identity.email !== undefined && { email: identity.email }),
@@ -98,7 +99,7 @@ export function createUsersService({ database, repository, audit, cache, clock, 
         }
       }
       const result = { id: user.id, username: user.username };
-      await cache.set(key, result, CLAIMS_CACHE_SECONDS);
+      await cache.set(key, { ...result, fingerprint }, CLAIMS_CACHE_SECONDS);
       return result;
     },
 
