@@ -14,7 +14,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli.ts', 'src/cli/**', 'src/**/*.cli.ts', 'test/**', 'scripts/**', 'bin/**', 'test/fake-upstream/**'],
+    files: [
+      'src/cli.ts',
+      'src/cli/**',
+      'src/**/*.cli.ts',
+      'test/**',
+      'scripts/**',
+      'bin/**',
+      'test/fake-upstream/**',
+    ],
     rules: { 'no-console': 'off' },
   },
   {
