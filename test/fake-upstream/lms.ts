@@ -163,7 +163,12 @@ export async function startFakeLms(options: FakeLmsOptions = {}): Promise<FakeLm
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => RESOURCE,
+        // LMS-style requests (no `openid`) get a JWT for Laurel's API; OpenID Connect requests get an
+        // access token for the provider's own user-info endpoint, as a generic OIDC provider would.
+        defaultResource: (ctx: KoaContextWithOIDC) => {
+          const scope = ctx.oidc.params?.scope ?? ctx.oidc.entities.AuthorizationCode?.scope ?? '';
+          return String(scope).split(' ').includes('openid') ? undefined : RESOURCE;
+        },
         useGrantedResource: () => true,
         getResourceServerInfo: () => ({
           audience,
@@ -259,7 +264,10 @@ export async function startFakeLms(options: FakeLmsOptions = {}): Promise<FakeLm
       return;
     }
     if (path.pathname === '/oauth2/access_token') counts.token += 1;
-    if (/^\/(oauth2|interaction)\//.test(path.pathname)) {
+    // OpenID Connect discovery for the issuer `<url>/oauth2`, served by the provider at its root.
+    if (path.pathname === '/oauth2/.well-known/openid-configuration')
+      req.url = '/.well-known/openid-configuration';
+    if (/^\/(oauth2|interaction|\.well-known)\//.test(path.pathname)) {
       void oidcCallback(req, res);
       return;
     }

@@ -73,7 +73,7 @@ export function loginRoutes(deps: LoginRoutesDeps) {
       status,
     );
 
-  /** The user a provider's answer names: the verified LMS token, or the OIDC ID token's claims. */
+  /** The user a provider's answer names: the verified LMS token, or the OIDC ID token and user info. */
   async function identityFrom(
     provider: SignInProvider,
     tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
@@ -82,16 +82,22 @@ export function loginRoutes(deps: LoginRoutesDeps) {
       const identity = await verifyJwt(tokens.access_token);
       return { identity, claimRoles: claimRolesOf(identity) };
     }
-    const claims = tokens.claims();
-    const username = claims?.preferred_username;
+    // Providers differ in what they put in the ID token; the user-info endpoint has the rest.
+    const idClaims = tokens.claims();
+    const claims: Record<string, unknown> =
+      idClaims && isValidUsername(idClaims.preferred_username)
+        ? idClaims
+        : await oidc.fetchUserInfo(
+            provider.config,
+            tokens.access_token,
+            idClaims?.sub ?? oidc.skipSubjectCheck,
+          );
+    const username = claims.preferred_username;
     if (!isValidUsername(username)) {
       throw new AuthenticationError('The provider did not give a usable username (preferred_username).');
     }
     const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-    return {
-      identity: { username, email: text(claims?.email), fullName: text(claims?.name) },
-      claimRoles: [],
-    };
+    return { identity: { username, email: text(claims.email), fullName: text(claims.name) }, claimRoles: [] };
   }
 
   return async (app: FastifyInstance) => {

@@ -47,6 +47,14 @@ describe('service tokens (client credentials)', () => {
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ username: 'learner', email: 'learner@example.com' });
+
+    const several = await fetch(`${env.lms.url}/api/user/v1/accounts?username=learner,edx,nobody`, {
+      headers: { authorization: `JWT ${token}` },
+    });
+    const accounts = (await several.json()) as { username: string }[];
+    expect(accounts.map((account) => account.username)).toEqual(['learner', 'edx']);
+    const anonymous = await fetch(`${env.lms.url}/api/user/v1/accounts/learner`);
+    expect(anonymous.status).toBe(401);
   });
 
   it('says clearly when the LMS refuses the client', async () => {
