@@ -24,6 +24,12 @@ import { type Logger, createLogger } from './platform/logger.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { resolveSecretKey } from './platform/secret-key.ts';
 import { createAuditRepository } from './modules/audit/audit.repository.ts';
+import { createCatalogQueries } from './modules/catalog/catalog.queries.ts';
+import { createCatalogRepository } from './modules/catalog/catalog.repository.ts';
+import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
+import { createCatalogService } from './modules/catalog/catalog.service.ts';
+import { createCatalogSource } from './modules/catalog/catalog-source.ts';
+import { createCatalogSync } from './modules/catalog/catalog-sync.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { SYSTEM_ACTOR, createAuditService } from './modules/audit/audit.service.ts';
 import { registerAuthentication } from './modules/auth/authentication.ts';
@@ -52,8 +58,20 @@ export interface AppOptions {
   jobPollingIntervalSeconds?: number;
 }
 
-/** Services shared by the HTTP app, the CLI and jobs: every entry point writes through these. */
-export function createServices(config: Config, database: Database, cache: Cache, clock: Clock = systemClock) {
+/**
+ * Services shared by the HTTP app, the CLI and jobs: every entry point writes through these. The job
+ * queue is created here and started only by the server.
+ */
+export function createServices(
+  config: Config,
+  database: Database,
+  cache: Cache,
+  options: { clock?: Clock; logger?: Logger; jobPollingIntervalSeconds?: number } = {},
+) {
+  const clock = options.clock ?? systemClock;
+  const jobs = createJobQueue(database, options.logger ?? createLogger('silent'), {
+    pollingIntervalSeconds: options.jobPollingIntervalSeconds,
+  });
   const audit = createAuditService({ database, repository: createAuditRepository() });
   const sites = createSitesService({ database, repository: createSitesRepository(), audit, cache });
   const users = createUsersService({
@@ -77,7 +95,23 @@ export function createServices(config: Config, database: Database, cache: Cache,
   });
   const http = createHttpClient({ userAgent: `Laurel/${VERSION}` });
   const serviceTokens = createServiceTokens(http, cache);
-  return { audit, sites, users, sessions, http, serviceTokens };
+  const catalog = createCatalogService({
+    database,
+    sync: createCatalogSync({
+      database,
+      repository: createCatalogRepository(),
+      source: createCatalogSource(http, serviceTokens),
+      clock,
+    }),
+    queries: createCatalogQueries(),
+    sites,
+    jobs,
+    audit,
+    defaultPageSize: config.catalogPageSize,
+    intervalMinutes: config.catalogSyncIntervalMinutes,
+  });
+  catalog.defineJobs();
+  return { jobs, audit, sites, users, sessions, http, serviceTokens, catalog };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -114,10 +148,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const database =
     options.database ?? (await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }));
   const cache = createCache(config.redisUrl, config.redisKeyPrefix);
-  const jobs = createJobQueue(database, logger, {
-    pollingIntervalSeconds: options.jobPollingIntervalSeconds,
+  const services = createServices(config, database, cache, {
+    clock: options.clock,
+    logger,
+    jobPollingIntervalSeconds: options.jobPollingIntervalSeconds,
   });
-  const services = createServices(config, database, cache, options.clock);
+  const { jobs } = services;
   const metrics = createMetrics();
   const secretKey = resolveSecretKey(config.secretKey, config.dataDir);
   const secureCookies = config.publicUrl.startsWith('https:');
@@ -179,6 +215,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(siteAdminRoutes(services.sites));
   await app.register(usersRoutes(services.users));
   await app.register(auditRoutes(services.audit));
+  await app.register(catalogRoutes(services.catalog));
   await app.register(
     loginRoutes({
       users: services.users,

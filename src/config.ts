@@ -224,6 +224,28 @@ const SETTINGS = {
     max: 720,
     description: 'A login session ends this many hours after sign-in, however active.',
   },
+  catalogPageSize: {
+    env: 'CATALOG_PAGE_SIZE',
+    kind: 'integer',
+    default: 100,
+    min: 1,
+    max: 500,
+    description:
+      'Items asked for per page when copying the catalog (`laurel catalog sync --page-size` overrides it).',
+  },
+  catalogSyncIntervalMinutes: {
+    env: 'CATALOG_SYNC_INTERVAL_MINUTES',
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: 1440,
+    description:
+      "Copy every site's catalog on this schedule, in minutes: 0 (off) or a divisor of 60 or of 1440 that is a whole number of hours (e.g. 15, 60, 360, 1440).",
+    check: (v: number) =>
+      v === 0 || (v < 60 && 60 % v === 0) || (v % 60 === 0 && 1440 % v === 0)
+        ? undefined
+        : 'must be 0, a divisor of 60, or a whole number of hours dividing 24',
+  },
   adminEmail: {
     env: 'ADMIN_EMAIL',
     kind: 'string',

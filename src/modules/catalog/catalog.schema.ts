@@ -1,4 +1,5 @@
 import {
+  boolean,
   index,
   integer,
   pgTable,
@@ -10,6 +11,15 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 import { id, ref, timestamps } from '../../platform/db/columns.ts';
+
+/**
+ * Kept on every synced row: a hash of what the catalog service last said about it (unchanged items are
+ * skipped), and when it vanished upstream while something here still needed it.
+ */
+const syncColumns = () => ({
+  contentHash: varchar('content_hash', { length: 64 }),
+  retiredAt: timestamp('retired_at', { withTimezone: true }),
+});
 import { siteId } from '../sites/sites.schema.ts';
 
 /**
@@ -25,6 +35,7 @@ export const organizations = pgTable(
     key: varchar('key', { length: 255 }).notNull(),
     name: varchar('name', { length: 255 }).notNull().default(''),
     certificateLogoImageUrl: text('certificate_logo_image_url'),
+    ...syncColumns(),
     ...timestamps(),
   },
   (t) => [uniqueIndex('organizations_site_uuid_key').on(t.siteId, t.uuid), index().on(t.siteId, t.key)],
@@ -38,6 +49,7 @@ export const courses = pgTable(
     uuid: uuid('uuid').notNull(),
     key: varchar('key', { length: 255 }).notNull(),
     title: varchar('title', { length: 255 }).notNull().default(''),
+    ...syncColumns(),
     ...timestamps(),
   },
   (t) => [uniqueIndex('courses_site_uuid_key').on(t.siteId, t.uuid), index().on(t.siteId, t.key)],
@@ -72,6 +84,8 @@ export const courseRuns = pgTable(
     titleOverride: varchar('title_override', { length: 255 }),
     startDate: timestamp('start_date', { withTimezone: true }),
     endDate: timestamp('end_date', { withTimezone: true }),
+    hidden: boolean('hidden').notNull().default(false),
+    retiredAt: timestamp('retired_at', { withTimezone: true }),
     ...timestamps(),
   },
   (t) => [
@@ -95,6 +109,7 @@ export const programs = pgTable(
       .notNull()
       .default('active'),
     totalHoursOfEffort: integer('total_hours_of_effort'),
+    ...syncColumns(),
     ...timestamps(),
   },
   (t) => [uniqueIndex('programs_site_uuid_key').on(t.siteId, t.uuid), index().on(t.siteId, t.typeSlug)],
@@ -145,6 +160,7 @@ export const pathways = pgTable(
     status: varchar('status', { length: 24, enum: ['published', 'unpublished', 'retired'] })
       .notNull()
       .default('published'),
+    ...syncColumns(),
     ...timestamps(),
   },
   (t) => [uniqueIndex('pathways_site_uuid_key').on(t.siteId, t.uuid)],

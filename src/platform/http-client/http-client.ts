@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Outbound HTTP for calls to the LMS, the catalog service and webhooks: every request has a timeout,
- * and failures that are worth another try (network errors, timeouts, 429, 502–504) are retried with
+ * and failures that are worth another try (network errors, timeouts, 429, 500, 502–504) are retried with
  * exponential backoff and jitter. Only idempotent methods are retried unless the caller says so.
  * Never call this inside a database transaction.
  */
@@ -56,7 +56,7 @@ export interface HttpClient {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
 /** The URL without credentials or query string, for messages and logs. */
 export function describeUrl(url: string): string {

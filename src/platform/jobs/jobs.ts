@@ -13,7 +13,10 @@ import type { Logger } from '../logger.ts';
  */
 export interface JobDefinition<T extends object> {
   name: string;
-  handler: (data: T, context: { id: string; retryCount: number }) => Promise<void>;
+  /** What it returns is kept as the job's output. */
+  handler: (data: T, context: { id: string; retryCount: number }) => Promise<object | void>;
+  /** Run on this cron schedule (UTC) as well as when enqueued. */
+  cron?: string;
   /** Retries after the first failure (default 5). */
   retryLimit?: number;
   /** Seconds before the first retry; doubles on each retry with jitter (default 5). */
@@ -26,6 +29,7 @@ export interface JobDefinition<T extends object> {
 export interface JobState {
   id: string;
   name: string;
+  data: unknown;
   state: 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
   retryCount: number;
   startAfter: Date;
@@ -53,8 +57,8 @@ export interface JobQueueOptions {
   pollingIntervalSeconds?: number;
 }
 
-function createBoss(database: Database): PgBoss {
-  const common = { schedule: false, migrate: true } as const;
+function createBoss(database: Database, schedule: boolean): PgBoss {
+  const common = { schedule, migrate: true } as const;
   if (database.engine === 'pglite' && database.pglite) {
     return new PgBoss({ ...common, db: fromPglite(database.pglite), backend: 'pglite' });
   }
@@ -62,21 +66,23 @@ function createBoss(database: Database): PgBoss {
 }
 
 export function createJobQueue(database: Database, logger: Logger, options: JobQueueOptions = {}): JobQueue {
-  const boss = createBoss(database);
   const definitions = new Map<string, JobDefinition<object>>();
-  let started = false;
-  boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+  let boss: PgBoss | undefined;
+  const started = () => {
+    if (!boss) throw new Error('the job queue has not started');
+    return boss;
+  };
 
   return {
     define(definition) {
-      if (started) throw new Error(`job ${definition.name} defined after the queue started`);
+      if (boss) throw new Error(`job ${definition.name} defined after the queue started`);
       if (definitions.has(definition.name)) throw new Error(`job ${definition.name} defined twice`);
       definitions.set(definition.name, definition as JobDefinition<object>);
     },
 
     async enqueue(executor, name, data, enqueueOptions = {}) {
       if (!definitions.has(name)) throw new Error(`unknown job ${name}`);
-      const id = await boss.send(name, data, {
+      const id = await started().send(name, data, {
         db: fromDrizzle(executor as unknown as DrizzleExecutor, sql),
         startAfter: enqueueOptions.startAfterSeconds,
         singletonKey: enqueueOptions.singletonKey,
@@ -86,11 +92,12 @@ export function createJobQueue(database: Database, logger: Logger, options: JobQ
     },
 
     async get(name, id) {
-      const job = await boss.getJobById(name, id);
+      const job = await started().getJobById(name, id);
       if (!job) return null;
       return {
         id: job.id,
         name: job.name,
+        data: job.data,
         state: job.state,
         retryCount: job.retryCount,
         startAfter: job.startAfter,
@@ -101,10 +108,13 @@ export function createJobQueue(database: Database, logger: Logger, options: JobQ
     },
 
     async start({ work }) {
-      await boss.start();
-      started = true;
+      const scheduled = work && [...definitions.values()].some((definition) => definition.cron);
+      const instance = createBoss(database, scheduled);
+      instance.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+      await instance.start();
+      boss = instance;
       for (const definition of definitions.values()) {
-        await boss.createQueue(definition.name, {
+        await instance.createQueue(definition.name, {
           retryLimit: definition.retryLimit ?? 5,
           retryDelay: definition.retryDelaySeconds ?? 5,
           retryBackoff: true,
@@ -112,13 +122,15 @@ export function createJobQueue(database: Database, logger: Logger, options: JobQ
           expireInSeconds: definition.expireInSeconds ?? 900,
         });
         if (!work) continue;
-        await boss.work<object>(
+        if (definition.cron) await instance.schedule(definition.name, definition.cron, {}, { tz: 'UTC' });
+        else await instance.unschedule(definition.name);
+        await instance.work<object>(
           definition.name,
           { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, includeMetadata: true },
           async ([job]) => {
             if (!job) return;
             try {
-              await definition.handler(job.data, { id: job.id, retryCount: job.retryCount });
+              return await definition.handler(job.data, { id: job.id, retryCount: job.retryCount });
             } catch (error) {
               logger.warn(
                 { err: error, job: job.name, jobId: job.id, retryCount: job.retryCount },
@@ -132,9 +144,10 @@ export function createJobQueue(database: Database, logger: Logger, options: JobQ
     },
 
     async stop() {
-      if (!started) return;
-      started = false;
-      await boss.stop({ graceful: true, timeout: 5000, close: true });
+      if (!boss) return;
+      const instance = boss;
+      boss = undefined;
+      await instance.stop({ graceful: true, timeout: 5000, close: true });
     },
   };
 }

@@ -1,0 +1,134 @@
+import type { Database } from '../../platform/db/database.ts';
+import { NotFoundError, ValidationError } from '../../platform/errors.ts';
+import type { Page } from '../../platform/http/pagination.ts';
+import type { JobQueue } from '../../platform/jobs/jobs.ts';
+import type { Actor, AuditService } from '../audit/audit.service.ts';
+import type { Site, SitesService } from '../sites/sites.service.ts';
+import type { CatalogQueries, CatalogFilter } from './catalog.queries.ts';
+import type { SyncOptions, SyncReport, CatalogSync } from './catalog-sync.ts';
+import { MAX_PAGE_SIZE } from './catalog-source.ts';
+
+export const CATALOG_SYNC_JOB = 'catalog.sync';
+export const CATALOG_SYNC_ALL_JOB = 'catalog.sync-all';
+
+interface SyncJobData {
+  siteId: number;
+  delete: boolean;
+  pageSize: number;
+}
+
+export interface CatalogServiceDeps {
+  database: Database;
+  sync: CatalogSync;
+  queries: CatalogQueries;
+  sites: SitesService;
+  jobs: JobQueue;
+  audit: AuditService;
+  defaultPageSize: number;
+  /** Minutes between scheduled syncs of every site; 0 for none. */
+  intervalMinutes: number;
+}
+
+/** The cron expression for an interval in minutes (validated by configuration). */
+export function cronFor(minutes: number): string {
+  if (minutes < 60) return `*/${minutes} * * * *`;
+  if (minutes < 1440) return `0 */${minutes / 60} * * *`;
+  return '0 0 * * *';
+}
+
+export function createCatalogService(deps: CatalogServiceDeps) {
+  const { database, sync, queries, sites, jobs, audit, defaultPageSize } = deps;
+
+  function checkPageSize(pageSize: number | undefined): number {
+    const size = pageSize ?? defaultPageSize;
+    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+      throw ValidationError.field('page_size', `Must be a whole number from 1 to ${MAX_PAGE_SIZE}.`);
+    }
+    return size;
+  }
+
+  async function recordSync(site: Site, actor: Actor, report: SyncReport) {
+    const { tallies } = report;
+    await audit.record(database.db, actor, {
+      siteId: site.id,
+      action: 'catalog.synced',
+      targetType: 'site',
+      targetId: site.id,
+      changes: {
+        complete: report.complete,
+        error: report.error,
+        tallies,
+        itemErrors: report.itemErrors.length,
+      },
+    });
+  }
+
+  return {
+    /** Syncs one site now; the CLI's way in. */
+    async syncSite(site: Site, options: Partial<SyncOptions>, actor: Actor): Promise<SyncReport> {
+      const report = await sync.syncSite(site, {
+        delete: options.delete ?? false,
+        pageSize: checkPageSize(options.pageSize),
+        onProgress: options.onProgress,
+      });
+      await recordSync(site, actor, report);
+      return report;
+    },
+
+    /** The sites that have a catalog to copy. */
+    async syncableSites(): Promise<Site[]> {
+      return (await sites.list()).filter((site) => site.catalogApiUrl);
+    },
+
+    /** Queues a sync of the site; the API's way in. Returns the job id. */
+    async enqueueSync(site: Site, options: { delete?: boolean; pageSize?: number }): Promise<string> {
+      if (!site.catalogApiUrl)
+        throw ValidationError.field('non_field_errors', 'This site has no catalog API URL to sync from.');
+      const data: SyncJobData = {
+        siteId: site.id,
+        delete: options.delete ?? false,
+        pageSize: checkPageSize(options.pageSize),
+      };
+      return jobs.enqueue(database.db, CATALOG_SYNC_JOB, data);
+    },
+
+    /** A queued sync of this site (never another site's). */
+    async syncJob(site: Site, id: string) {
+      const job = /^[0-9a-f-]{36}$/i.test(id) ? await jobs.get(CATALOG_SYNC_JOB, id) : null;
+      if (!job || (job.data as SyncJobData).siteId !== site.id) throw new NotFoundError();
+      return job;
+    },
+
+    defineJobs(): void {
+      jobs.define<SyncJobData>({
+        name: CATALOG_SYNC_JOB,
+        retryLimit: 3,
+        retryDelaySeconds: 30,
+        expireInSeconds: 3600,
+        handler: async (data) => {
+          const site = (await sites.list()).find((candidate) => candidate.id === data.siteId);
+          if (!site) return { skipped: 'the site no longer exists' };
+          const report = await this.syncSite(site, data, { label: `job:${CATALOG_SYNC_JOB}`, source: 'job' });
+          // The catalog service failing is worth retrying later; bad items are not.
+          if (report.error) throw new Error(report.error);
+          return report;
+        },
+      });
+      jobs.define({
+        name: CATALOG_SYNC_ALL_JOB,
+        retryLimit: 0,
+        cron: deps.intervalMinutes > 0 ? cronFor(deps.intervalMinutes) : undefined,
+        handler: async () => {
+          const queued = [];
+          for (const site of await this.syncableSites()) queued.push(await this.enqueueSync(site, {}));
+          return { queued };
+        },
+      });
+    },
+
+    list: (kind: keyof CatalogQueries, siteId: number, filter: CatalogFilter, page: Page) =>
+      queries[kind](database.db, siteId, filter, page),
+  };
+}
+
+export type CatalogService = ReturnType<typeof createCatalogService>;
