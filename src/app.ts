@@ -93,7 +93,11 @@ export function createServices(
     idleMinutes: config.sessionIdleMinutes,
     maxHours: config.sessionMaxHours,
   });
-  const http = createHttpClient({ userAgent: `Laurel/${VERSION}` });
+  const http = createHttpClient({
+    userAgent: `Laurel/${VERSION}`,
+    timeoutMs: config.upstreamTimeoutSeconds * 1000,
+    retries: config.upstreamRetries,
+  });
   const serviceTokens = createServiceTokens(http, cache);
   const catalog = createCatalogService({
     database,

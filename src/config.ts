@@ -224,6 +224,22 @@ const SETTINGS = {
     max: 720,
     description: 'A login session ends this many hours after sign-in, however active.',
   },
+  upstreamTimeoutSeconds: {
+    env: 'UPSTREAM_TIMEOUT_SECONDS',
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: 300,
+    description: 'Longest wait for one answer from the LMS, the catalog service or a webhook receiver.',
+  },
+  upstreamRetries: {
+    env: 'UPSTREAM_RETRIES',
+    kind: 'integer',
+    default: 3,
+    min: 0,
+    max: 10,
+    description: 'Retries (with exponential backoff) of a failed upstream call that is safe to repeat.',
+  },
   catalogPageSize: {
     env: 'CATALOG_PAGE_SIZE',
     kind: 'integer',
