@@ -217,6 +217,26 @@ const MATRIX: Row[] = [
     expected: permit(['staff']),
     check: (body) => expect(body).toMatchObject({ platform_name: 'Matrix Academy' }),
   },
+  ...(['organizations', 'courses', 'course_runs', 'programs', 'pathways'] as const).map((list): Row => ({
+    route: `GET /api/v2/catalog/${list}/`,
+    note: 'catalog:read',
+    url: `/api/v2/catalog/${list}/`,
+    expected: permit(['staff', 'support', 'issuer', 'lms_worker']),
+    check: (body) => expect(body).toEqual({ count: 0, next: null, previous: null, results: [] }),
+  })),
+  {
+    route: 'POST /api/v2/catalog/sync/',
+    note: 'catalog:sync; this site has no catalog API URL, so the one allowed caller gets a 400',
+    url: '/api/v2/catalog/sync/',
+    body: {},
+    expected: permit(['staff'], 400),
+  },
+  {
+    route: 'GET /api/v2/catalog/sync/{id}/',
+    note: 'catalog:sync; an unknown job',
+    url: '/api/v2/catalog/sync/00000000-0000-4000-8000-000000000000/',
+    expected: permit(['staff'], 404),
+  },
 ];
 
 /**

@@ -111,7 +111,11 @@ describe('catalog sync', () => {
     const items: unknown[] = [];
     let url: string | null = `/api/v2/catalog/${path}/`;
     while (url) {
-      const response = await env.app.inject({ url, headers: { authorization: `JWT ${adminToken}` } });
+      const response: {
+        statusCode: number;
+        body: string;
+        json(): { results: unknown[]; next: string | null };
+      } = await env.app.inject({ url, headers: { authorization: `JWT ${adminToken}` } });
       expect(response.statusCode, response.body).toBe(200);
       const body = response.json();
       items.push(...body.results);

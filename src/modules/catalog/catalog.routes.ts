@@ -151,7 +151,10 @@ export function catalogRoutes(catalog: CatalogService): FastifyPluginAsyncTypebo
           schema: {
             tags: ['catalog'],
             summary: `${list.summary} (this site's copy of the catalog)`,
-            querystring: Type.Intersect([PageQuery, Type.Object(filters, { additionalProperties: false })]),
+            querystring: Type.Object(
+              { ...PageQuery.properties, ...filters },
+              { additionalProperties: false },
+            ),
             response: { 200: Paginated(list.item) },
           },
         },
