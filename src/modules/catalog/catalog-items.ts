@@ -71,6 +71,9 @@ export class CatalogItemError extends Error {
 
 type Raw = Record<string, unknown>;
 
+/** The first of each value, in order: a relation lists each target once. */
+const unique = (values: string[]) => [...new Set(values)];
+
 /** Reads fields of one raw item, naming the item in every complaint. */
 function reader(resource: CatalogResource, raw: unknown) {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -135,14 +138,18 @@ export function parseCourse(raw: unknown): CourseItem {
     uuid: r.uuid(r.item.uuid, 'uuid'),
     key: r.text('key', { required: true }) as string,
     title,
-    ownerUuids: r.list('owners').map((owner, i) => r.uuid(owner.uuid, `owners[${i}].uuid`)),
-    runs: r.list('course_runs').map((run, i) => {
+    ownerUuids: unique(r.list('owners').map((owner, i) => r.uuid(owner.uuid, `owners[${i}].uuid`))),
+    runs: r.list('course_runs').flatMap((run, i, all) => {
       const key = run.key;
       if (typeof key !== 'string' || key === '' || key.length > 255)
         r.fail(`"course_runs[${i}].key" is missing or too long`);
       const runTitle = typeof run.title === 'string' && run.title !== title ? run.title.slice(0, 255) : null;
+      const uuid = r.uuid(run.uuid, `course_runs[${i}].uuid`);
+      // A run listed twice counts once.
+      if (all.findIndex((other) => typeof other.uuid === 'string' && parseUuid(other.uuid) === uuid) < i)
+        return [];
       return {
-        uuid: r.uuid(run.uuid, `course_runs[${i}].uuid`),
+        uuid,
         key: key as string,
         titleOverride: runTitle,
         startDate: r.date(run.start ?? run.start_date, `course_runs[${i}].start`),
@@ -172,16 +179,20 @@ export function parseProgram(raw: unknown): ProgramItem {
     typeSlug: slug,
     status: r.oneOf('status', ['active', 'retired', 'deleted', 'unpublished'] as const, 'active'),
     totalHoursOfEffort: typeof hours === 'number' ? hours : null,
-    authoringOrganizationUuids: r
-      .list('authoring_organizations')
-      .map((org, i) => r.uuid(org.uuid, `authoring_organizations[${i}].uuid`)),
-    courseRunUuids: r.list('courses').flatMap((course, i) => {
-      const runs = course.course_runs;
-      if (runs !== undefined && !Array.isArray(runs)) r.fail(`"courses[${i}].course_runs" is not a list`);
-      return ((runs ?? []) as Raw[]).map((run, j) =>
-        r.uuid(run?.uuid, `courses[${i}].course_runs[${j}].uuid`),
-      );
-    }),
+    authoringOrganizationUuids: unique(
+      r
+        .list('authoring_organizations')
+        .map((org, i) => r.uuid(org.uuid, `authoring_organizations[${i}].uuid`)),
+    ),
+    courseRunUuids: unique(
+      r.list('courses').flatMap((course, i) => {
+        const runs = course.course_runs;
+        if (runs !== undefined && !Array.isArray(runs)) r.fail(`"courses[${i}].course_runs" is not a list`);
+        return ((runs ?? []) as Raw[]).map((run, j) =>
+          r.uuid(run?.uuid, `courses[${i}].course_runs[${j}].uuid`),
+        );
+      }),
+    ),
   };
 }
 
@@ -194,7 +205,7 @@ export function parsePathway(raw: unknown): PathwayItem {
     email: r.text('email', { max: 254 }) ?? '',
     pathwayType: r.oneOf('pathway_type', ['credit', 'industry'] as const, 'credit'),
     status: r.oneOf('status', ['published', 'unpublished', 'retired'] as const, 'published'),
-    programUuids: r.list('programs').map((program, i) => r.uuid(program.uuid, `programs[${i}].uuid`)),
+    programUuids: unique(r.list('programs').map((program, i) => r.uuid(program.uuid, `programs[${i}].uuid`))),
   };
 }
 

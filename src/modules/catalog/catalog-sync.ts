@@ -148,7 +148,7 @@ export function createCatalogSync({ database, repository, source, clock }: Catal
   }
 
   async function write(
-    tx: Db,
+    executor: Db,
     siteId: number,
     resource: CatalogResource,
     item: ParsedItem,
@@ -158,7 +158,7 @@ export function createCatalogSync({ database, repository, source, clock }: Catal
   ) {
     switch (resource) {
       case 'organizations':
-        return repository.upsertOrganization(tx, siteId, item as OrganizationItem, hash);
+        return repository.upsertOrganization(executor, siteId, item as OrganizationItem, hash);
       case 'courses': {
         const course = item as CourseItem;
         const owners = resolve(
@@ -168,7 +168,13 @@ export function createCatalogSync({ database, repository, source, clock }: Catal
           item,
           'organization',
         );
-        const { inserted, runsInserted } = await repository.upsertCourse(tx, siteId, course, hash, owners);
+        const { inserted, runsInserted } = await repository.upsertCourse(
+          executor,
+          siteId,
+          course,
+          hash,
+          owners,
+        );
         tallies.course_runs.created += runsInserted;
         tallies.course_runs.updated += course.runs.length - runsInserted;
         return inserted;
@@ -183,12 +189,12 @@ export function createCatalogSync({ database, repository, source, clock }: Catal
           item,
           'organization',
         );
-        return repository.upsertProgram(tx, siteId, program, hash, runs, orgs);
+        return repository.upsertProgram(executor, siteId, program, hash, runs, orgs);
       }
       case 'pathways': {
         const pathway = item as PathwayItem;
         const linked = resolve(refs.programs ?? new Map(), pathway.programUuids, resource, item, 'program');
-        return repository.upsertPathway(tx, siteId, pathway, hash, linked);
+        return repository.upsertPathway(executor, siteId, pathway, hash, linked);
       }
     }
   }
@@ -252,9 +258,8 @@ export function createCatalogSync({ database, repository, source, clock }: Catal
                 continue;
               }
               try {
-                const created = await db.transaction((tx) =>
-                  write(tx, site.id, resource, item, hash, refs, tallies),
-                );
+                // One statement per item: it is saved whole or not at all.
+                const created = await write(db, site.id, resource, item, hash, refs, tallies);
                 tallies[resource][created ? 'created' : 'updated'] += 1;
               } catch (error) {
                 if (!(error instanceof CatalogItemError)) {

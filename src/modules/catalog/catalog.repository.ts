@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { type SQL, and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../platform/db/database.ts';
 import type {
@@ -8,17 +8,7 @@ import type {
   PathwayItem,
   ProgramItem,
 } from './catalog-items.ts';
-import {
-  courseOwners,
-  courseRuns,
-  courses,
-  organizations,
-  pathwayPrograms,
-  pathways,
-  programAuthoringOrganizations,
-  programCourseRuns,
-  programs,
-} from './catalog.schema.ts';
+import { courseRuns, courses, organizations, pathways, programs } from './catalog.schema.ts';
 
 /** Tables whose rows are synced by UUID, and what names them in reports. */
 const SYNCED = {
@@ -33,6 +23,38 @@ export type SyncedTable = keyof typeof SYNCED;
 type UuidTable = PgTable & { id: PgColumn; siteId: PgColumn; uuid: PgColumn };
 
 const now = () => new Date();
+
+/** Rows of a raw statement, whichever driver runs it. */
+async function execute(db: Db, query: SQL): Promise<Record<string, unknown>[]> {
+  return ((await db.execute(query)) as unknown as { rows: Record<string, unknown>[] }).rows;
+}
+
+/**
+ * The CTEs that make a join table hold exactly `ids`, in order, for the row of the `item` CTE: links
+ * no longer listed are deleted and the others upserted with their position. (Deleting all and
+ * inserting again is not possible within one statement.)
+ */
+function orderedLinks(
+  name: string,
+  table: string,
+  ownerColumn: string,
+  targetColumn: string,
+  ids: number[],
+): SQL {
+  const [t, owner, target] = [sql.raw(table), sql.raw(ownerColumn), sql.raw(targetColumn)];
+  const wanted = sql.raw(`${name}_wanted`);
+  return sql`${wanted} AS (
+      SELECT (value)::bigint AS target, (ordinality - 1)::int AS position
+      FROM jsonb_array_elements(${JSON.stringify(ids)}::jsonb) WITH ORDINALITY
+    ),
+    ${sql.raw(`${name}_dropped`)} AS (
+      DELETE FROM ${t} WHERE ${owner} = (SELECT id FROM item) AND ${target} NOT IN (SELECT target FROM ${wanted})
+    ),
+    ${sql.raw(`${name}_kept`)} AS (
+      INSERT INTO ${t} (${owner}, ${target}, position) SELECT (SELECT id FROM item), target, position FROM ${wanted}
+      ON CONFLICT (${owner}, ${target}) DO UPDATE SET position = excluded.position
+    )`;
+}
 
 export function createCatalogRepository() {
   /** Ids of rows by UUID, for resolving an item's references. */
@@ -91,58 +113,43 @@ export function createCatalogRepository() {
       return row?.inserted ?? false;
     },
 
-    /** A course with its runs and owners, exactly as given. Says whether the course and which runs are new. */
+    /**
+     * A course with its runs and owners, exactly as given, in one statement (so one transaction). Says
+     * whether the course is new and how many of its runs are.
+     */
     async upsertCourse(db: Db, siteId: number, item: CourseItem, hash: string, ownerIds: number[]) {
-      const [row] = await db
-        .insert(courses)
-        .values({ siteId, uuid: item.uuid, key: item.key, title: item.title, contentHash: hash })
-        .onConflictDoUpdate({
-          target: [courses.siteId, courses.uuid],
-          set: { key: item.key, title: item.title, contentHash: hash, retiredAt: null, updatedAt: now() },
-        })
-        .returning({ id: courses.id, inserted: sql<boolean>`(xmax = 0)` });
-      if (!row) throw new Error(`upsert of course ${item.uuid} returned no row`);
-      await db.delete(courseOwners).where(eq(courseOwners.courseId, row.id));
-      if (ownerIds.length > 0) {
-        await db
-          .insert(courseOwners)
-          .values(
-            ownerIds.map((organizationId, position) => ({ courseId: row.id, organizationId, position })),
-          );
-      }
-      let runsInserted = 0;
-      if (item.runs.length > 0) {
-        const written = await db
-          .insert(courseRuns)
-          .values(
-            item.runs.map((run) => ({
-              siteId,
-              courseId: row.id,
-              uuid: run.uuid,
-              key: run.key,
-              titleOverride: run.titleOverride,
-              startDate: run.startDate ? new Date(run.startDate) : null,
-              endDate: run.endDate ? new Date(run.endDate) : null,
-              hidden: run.hidden,
-            })),
-          )
-          .onConflictDoUpdate({
-            target: [courseRuns.siteId, courseRuns.uuid],
-            set: {
-              courseId: sql`excluded.course_id`,
-              key: sql`excluded.key`,
-              titleOverride: sql`excluded.title_override`,
-              startDate: sql`excluded.start_date`,
-              endDate: sql`excluded.end_date`,
-              hidden: sql`excluded.hidden`,
-              retiredAt: null,
-              updatedAt: now(),
-            },
-          })
-          .returning({ inserted: sql<boolean>`(xmax = 0)` });
-        runsInserted = written.filter((run) => run.inserted).length;
-      }
-      return { inserted: row.inserted, runsInserted };
+      const runs = item.runs.map((run) => ({
+        uuid: run.uuid,
+        key: run.key,
+        title_override: run.titleOverride,
+        start_date: run.startDate,
+        end_date: run.endDate,
+        hidden: run.hidden,
+      }));
+      const rows = await execute(
+        db,
+        sql`WITH item AS (
+          INSERT INTO courses AS t (site_id, uuid, key, title, content_hash)
+          VALUES (${siteId}, ${item.uuid}, ${item.key}, ${item.title}, ${hash})
+          ON CONFLICT (site_id, uuid) DO UPDATE SET key = excluded.key, title = excluded.title,
+            content_hash = excluded.content_hash, retired_at = NULL, updated_at = now()
+          RETURNING t.id, (t.xmax = 0) AS inserted
+        ),
+        ${orderedLinks('owner', 'course_owners', 'course_id', 'organization_id', ownerIds)},
+        runs AS (
+          INSERT INTO course_runs AS r (site_id, course_id, uuid, key, title_override, start_date, end_date, hidden)
+          SELECT ${siteId}, (SELECT id FROM item), x.uuid, x.key, x.title_override, x.start_date, x.end_date, x.hidden
+          FROM jsonb_to_recordset(${JSON.stringify(runs)}::jsonb)
+            AS x(uuid uuid, key text, title_override text, start_date timestamptz, end_date timestamptz, hidden boolean)
+          ON CONFLICT (site_id, uuid) DO UPDATE SET course_id = excluded.course_id, key = excluded.key,
+            title_override = excluded.title_override, start_date = excluded.start_date, end_date = excluded.end_date,
+            hidden = excluded.hidden, retired_at = NULL, updated_at = now()
+          RETURNING (r.xmax = 0) AS inserted
+        )
+        SELECT (SELECT inserted FROM item) AS inserted, (SELECT count(*) FROM runs WHERE inserted)::int AS runs_inserted`,
+      );
+      const row = rows[0] as { inserted: boolean; runs_inserted: number } | undefined;
+      return { inserted: Boolean(row?.inserted), runsInserted: Number(row?.runs_inserted ?? 0) };
     },
 
     async upsertProgram(
@@ -153,69 +160,41 @@ export function createCatalogRepository() {
       runIds: number[],
       organizationIds: number[],
     ) {
-      const values = {
-        title: item.title,
-        type: item.type,
-        typeSlug: item.typeSlug,
-        status: item.status,
-        totalHoursOfEffort: item.totalHoursOfEffort,
-        contentHash: hash,
-      };
-      const [row] = await db
-        .insert(programs)
-        .values({ siteId, uuid: item.uuid, ...values })
-        .onConflictDoUpdate({
-          target: [programs.siteId, programs.uuid],
-          set: { ...values, retiredAt: null, updatedAt: now() },
-        })
-        .returning({ id: programs.id, inserted: sql<boolean>`(xmax = 0)` });
-      if (!row) throw new Error(`upsert of program ${item.uuid} returned no row`);
-      await db.delete(programCourseRuns).where(eq(programCourseRuns.programId, row.id));
-      if (runIds.length > 0) {
-        await db
-          .insert(programCourseRuns)
-          .values(runIds.map((courseRunId, position) => ({ programId: row.id, courseRunId, position })));
-      }
-      await db
-        .delete(programAuthoringOrganizations)
-        .where(eq(programAuthoringOrganizations.programId, row.id));
-      if (organizationIds.length > 0) {
-        await db.insert(programAuthoringOrganizations).values(
-          organizationIds.map((organizationId, position) => ({
-            programId: row.id,
-            organizationId,
-            position,
-          })),
-        );
-      }
-      return row.inserted;
+      const rows = await execute(
+        db,
+        sql`WITH item AS (
+          INSERT INTO programs AS t (site_id, uuid, title, type, type_slug, status, total_hours_of_effort, content_hash)
+          VALUES (${siteId}, ${item.uuid}, ${item.title}, ${item.type}, ${item.typeSlug}, ${item.status},
+                  ${item.totalHoursOfEffort}, ${hash})
+          ON CONFLICT (site_id, uuid) DO UPDATE SET title = excluded.title, type = excluded.type,
+            type_slug = excluded.type_slug, status = excluded.status,
+            total_hours_of_effort = excluded.total_hours_of_effort, content_hash = excluded.content_hash,
+            retired_at = NULL, updated_at = now()
+          RETURNING t.id, (t.xmax = 0) AS inserted
+        ),
+        ${orderedLinks('run', 'program_course_runs', 'program_id', 'course_run_id', runIds)},
+        ${orderedLinks('author', 'program_authoring_organizations', 'program_id', 'organization_id', organizationIds)}
+        SELECT inserted FROM item`,
+      );
+      return Boolean((rows[0] as { inserted?: boolean } | undefined)?.inserted);
     },
 
     async upsertPathway(db: Db, siteId: number, item: PathwayItem, hash: string, programIds: number[]) {
-      const values = {
-        name: item.name,
-        orgName: item.orgName,
-        email: item.email,
-        pathwayType: item.pathwayType,
-        status: item.status,
-        contentHash: hash,
-      };
-      const [row] = await db
-        .insert(pathways)
-        .values({ siteId, uuid: item.uuid, ...values })
-        .onConflictDoUpdate({
-          target: [pathways.siteId, pathways.uuid],
-          set: { ...values, retiredAt: null, updatedAt: now() },
-        })
-        .returning({ id: pathways.id, inserted: sql<boolean>`(xmax = 0)` });
-      if (!row) throw new Error(`upsert of pathway ${item.uuid} returned no row`);
-      await db.delete(pathwayPrograms).where(eq(pathwayPrograms.pathwayId, row.id));
-      if (programIds.length > 0) {
-        await db
-          .insert(pathwayPrograms)
-          .values(programIds.map((programId, position) => ({ pathwayId: row.id, programId, position })));
-      }
-      return row.inserted;
+      const rows = await execute(
+        db,
+        sql`WITH item AS (
+          INSERT INTO pathways AS t (site_id, uuid, name, org_name, email, pathway_type, status, content_hash)
+          VALUES (${siteId}, ${item.uuid}, ${item.name}, ${item.orgName}, ${item.email}, ${item.pathwayType},
+                  ${item.status}, ${hash})
+          ON CONFLICT (site_id, uuid) DO UPDATE SET name = excluded.name, org_name = excluded.org_name,
+            email = excluded.email, pathway_type = excluded.pathway_type, status = excluded.status,
+            content_hash = excluded.content_hash, retired_at = NULL, updated_at = now()
+          RETURNING t.id, (t.xmax = 0) AS inserted
+        ),
+        ${orderedLinks('program', 'pathway_programs', 'pathway_id', 'program_id', programIds)}
+        SELECT inserted FROM item`,
+      );
+      return Boolean((rows[0] as { inserted?: boolean } | undefined)?.inserted);
     },
 
     /** Rows of the site that are live (not retired) and whose UUIDs are not in `seen`. */

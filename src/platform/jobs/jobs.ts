@@ -14,7 +14,7 @@ import type { Logger } from '../logger.ts';
 export interface JobDefinition<T extends object> {
   name: string;
   /** What it returns is kept as the job's output. */
-  handler: (data: T, context: { id: string; retryCount: number }) => Promise<object | void>;
+  handler: (data: T, context: { id: string; retryCount: number }) => Promise<object | undefined>;
   /** Run on this cron schedule (UTC) as well as when enqueued. */
   cron?: string;
   /** Retries after the first failure (default 5). */

@@ -1,0 +1,24 @@
+/**
+ * `npm run bench [-- <name>]`: Laurel's benchmarks. Each prints what it measured next to its target.
+ * Run on a quiet machine; figures vary with load.
+ */
+import { benchCatalogSync } from './catalog-sync.ts';
+
+const which = process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'all';
+const args = process.argv.slice(which === 'all' ? 2 : 3);
+
+if (which === 'all' || which === 'catalog') {
+  console.log('Catalog sync (generated catalog, page size 500)');
+  const results = await benchCatalogSync(args);
+  console.table(
+    results.map((r) => ({
+      engine: r.engine,
+      'items copied': r.items,
+      'full sync (s)': r.fullSeconds.toFixed(1),
+      target: `≤ ${r.target} s`,
+      met: r.fullSeconds <= r.target ? 'yes' : 'NO',
+      'items/s': Math.round(r.items / r.fullSeconds),
+      'no-change re-sync (s)': r.resyncSeconds.toFixed(1),
+    })),
+  );
+}
