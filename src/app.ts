@@ -44,6 +44,7 @@ import { registerSiteResolution } from './modules/sites/site-resolution.ts';
 import { createSitesRepository } from './modules/sites/sites.repository.ts';
 import { siteAdminRoutes, sitesRoutes } from './modules/sites/sites.routes.ts';
 import { createSitesService } from './modules/sites/sites.service.ts';
+import { createLmsAccounts } from './modules/users/lms-accounts.ts';
 import { createUsersRepository } from './modules/users/users.repository.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { createUsersService } from './modules/users/users.service.ts';
@@ -74,9 +75,16 @@ export function createServices(
   });
   const audit = createAuditService({ database, repository: createAuditRepository() });
   const sites = createSitesService({ database, repository: createSitesRepository(), audit, cache });
+  const http = createHttpClient({
+    userAgent: `Laurel/${VERSION}`,
+    timeoutMs: config.upstreamTimeoutSeconds * 1000,
+    retries: config.upstreamRetries,
+  });
+  const serviceTokens = createServiceTokens(http, cache);
   const users = createUsersService({
     database,
     repository: createUsersRepository(),
+    lmsAccounts: createLmsAccounts(http, serviceTokens, cache, { requestsPerSecond: 5, cacheSeconds: 1800 }),
     audit,
     cache,
     clock,
@@ -93,12 +101,6 @@ export function createServices(
     idleMinutes: config.sessionIdleMinutes,
     maxHours: config.sessionMaxHours,
   });
-  const http = createHttpClient({
-    userAgent: `Laurel/${VERSION}`,
-    timeoutMs: config.upstreamTimeoutSeconds * 1000,
-    retries: config.upstreamRetries,
-  });
-  const serviceTokens = createServiceTokens(http, cache);
   const catalog = createCatalogService({
     database,
     sync: createCatalogSync({

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
 import { rolePermissions, roles, userRoles, users } from './users.schema.ts';
 
@@ -13,6 +13,16 @@ export function createUsersRepository() {
         .from(users)
         .where(eq(sql`lower(${users.username})`, username.toLowerCase()));
       return user;
+    },
+
+    /** Users lacking a name or an LMS id, in id order after `afterId`, `limit` at a time. */
+    async lackingLmsData(db: Db, afterId: number, limit: number): Promise<User[]> {
+      return db
+        .select()
+        .from(users)
+        .where(and(gt(users.id, afterId), or(eq(users.fullName, ''), isNull(users.lmsUserId))))
+        .orderBy(asc(users.id))
+        .limit(limit);
     },
 
     async insert(db: Db, values: NewUser): Promise<User> {

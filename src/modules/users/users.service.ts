@@ -6,6 +6,8 @@ import { NotFoundError, RateLimitedError, ValidationError } from '../../platform
 import { type Actor, type AuditService, diffForAudit } from '../audit/audit.service.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { type Permission, isPermission } from './permissions.ts';
+import type { Site } from '../sites/sites.service.ts';
+import type { LmsAccounts } from './lms-accounts.ts';
 import type { User, UsersRepository } from './users.repository.ts';
 
 export type { User } from './users.repository.ts';
@@ -17,7 +19,14 @@ export interface AccessPolicy {
   learnerStatusWorker?: string;
 }
 
+export interface LmsBackfillReport {
+  examined: number;
+  updated: number;
+  unknownToLms: number;
+}
+
 export interface UsersServiceDeps {
+  lmsAccounts: LmsAccounts;
   database: Database;
   repository: UsersRepository;
   audit: AuditService;
@@ -47,7 +56,15 @@ const CLAIMS_CACHE_SECONDS = 300;
 const rolesKey = (siteId: number, userId: number) => `roles:${siteId}:${userId}`;
 const sameName = (a: string | undefined, b: string | undefined) => a?.toLowerCase() === b?.toLowerCase();
 
-export function createUsersService({ database, repository, audit, cache, clock, policy }: UsersServiceDeps) {
+export function createUsersService({
+  database,
+  repository,
+  audit,
+  cache,
+  clock,
+  policy,
+  lmsAccounts,
+}: UsersServiceDeps) {
   const { db } = database;
   /** A password hash to compare against when the user does not exist, so timing does not tell. */
   const decoyHash = hashPassword('decoy password that matches nothing');
@@ -101,6 +118,46 @@ export function createUsersService({ database, repository, audit, cache, clock, 
       const result = { id: user.id, username: user.username };
       await cache.set(key, { ...result, fingerprint }, CLAIMS_CACHE_SECONDS);
       return result;
+    },
+
+    /**
+     * Fills in names, emails and LMS ids that Laurel lacks from the site's LMS user API, in batches,
+     * writing only what changed. Safe to run again: users the LMS does not know stay as they are.
+     */
+    async fillFromLms(
+      site: Site,
+      batchSize: number,
+      onBatch?: (report: LmsBackfillReport) => void,
+    ): Promise<LmsBackfillReport> {
+      const report: LmsBackfillReport = { examined: 0, updated: 0, unknownToLms: 0 };
+      for (let afterId = 0; ;) {
+        const batch = await repository.lackingLmsData(db, afterId, batchSize);
+        if (batch.length === 0) return report;
+        afterId = batch[batch.length - 1]?.id ?? afterId;
+        const accounts = await lmsAccounts.find(
+          site,
+          batch.map((user) => user.username),
+        );
+        for (const user of batch) {
+          report.examined += 1;
+          const account = accounts.get(user.username.toLowerCase());
+          if (!account) {
+            report.unknownToLms += 1;
+            continue;
+          }
+          const wanted = {
+            ...(account.name && { fullName: account.name }),
+            ...(account.email && { email: account.email }),
+            ...(account.id !== null && { lmsUserId: account.id }),
+          };
+          const diff = diffForAudit(user as Record<string, unknown>, wanted, ['email', 'fullName']);
+          if (Object.keys(diff).length === 0) continue;
+          const updated = await repository.update(db, user.id, wanted);
+          await recordChange({ label: 'lms-backfill', source: 'job' }, 'user.updated', updated, diff);
+          report.updated += 1;
+        }
+        onBatch?.(report);
+      }
     },
 
     /** Roles and permissions on one site: stored grants, roles given by the sign-in, configured ones. */
