@@ -316,6 +316,26 @@ describe('catalog sync', () => {
       expect(await counts()).toEqual(before);
     });
 
+    it('names an item the database refuses, and still saves the others of its page', async () => {
+      const [first, second] = catalog.data.courses;
+      // Two runs may not share a key: the second course's run takes the first course's run key.
+      const ownKey = second!.course_runs[0]!.key;
+      second!.course_runs[0]!.key = first!.course_runs[0]!.key;
+      second!.title = 'Clashing course';
+      first!.title = 'Renamed alongside';
+      const report = await sync({ pageSize: 500 });
+      expect(report.itemErrors).toHaveLength(1);
+      expect(
+        report.itemErrors[0]!.startsWith(`course ${second!.key} (${second!.uuid}): could not be saved`),
+      ).toBe(true);
+      expect(report.tallies.courses).toMatchObject({ updated: 1, failed: 1 });
+      const courses = (await all('courses')) as { uuid: string; title: string }[];
+      expect(courses.find((c) => c.uuid === first!.uuid)?.title).toBe('Renamed alongside');
+      expect(courses.find((c) => c.uuid === second!.uuid)?.title).not.toBe('Clashing course');
+      second!.course_runs[0]!.key = ownKey;
+      expect((await sync()).itemErrors).toEqual([]);
+    });
+
     it('names a program that refers to a run it does not know, and writes nothing of it', async () => {
       const program = catalog.data.programs[0]!;
       program.title = 'Changed title';

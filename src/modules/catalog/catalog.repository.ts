@@ -30,31 +30,49 @@ async function execute(db: Db, query: SQL): Promise<Record<string, unknown>[]> {
 }
 
 /**
- * The CTEs that make a join table hold exactly `ids`, in order, for the row of the `item` CTE: links
- * no longer listed are deleted and the others upserted with their position. (Deleting all and
- * inserting again is not possible within one statement.)
+ * The CTEs that make a join table hold exactly the listed ids, in order, for every row of the `written`
+ * CTE: `ids` is the JSON array column of `items` listing them. Links no longer listed are deleted, the
+ * others upserted with their position (deleting all and inserting again is not possible in one
+ * statement).
  */
-function orderedLinks(
-  name: string,
-  table: string,
-  ownerColumn: string,
-  targetColumn: string,
-  ids: number[],
-): SQL {
+function orderedLinks(name: string, table: string, ownerColumn: string, targetColumn: string, ids: SQL): SQL {
   const [t, owner, target] = [sql.raw(table), sql.raw(ownerColumn), sql.raw(targetColumn)];
   const wanted = sql.raw(`${name}_wanted`);
   return sql`${wanted} AS (
-      SELECT (value)::bigint AS target, (ordinality - 1)::int AS position
-      FROM jsonb_array_elements(${JSON.stringify(ids)}::jsonb) WITH ORDINALITY
+      SELECT written.id AS owner, (link.value)::bigint AS target, (link.ordinality - 1)::int AS position
+      FROM items JOIN written ON written.uuid = items.uuid, jsonb_array_elements(${ids}) WITH ORDINALITY AS link
     ),
     ${sql.raw(`${name}_dropped`)} AS (
-      DELETE FROM ${t} WHERE ${owner} = (SELECT id FROM item) AND ${target} NOT IN (SELECT target FROM ${wanted})
+      DELETE FROM ${t} AS old USING written
+      WHERE old.${owner} = written.id
+        AND NOT EXISTS (SELECT 1 FROM ${wanted} w WHERE w.owner = old.${owner} AND w.target = old.${target})
     ),
     ${sql.raw(`${name}_kept`)} AS (
-      INSERT INTO ${t} (${owner}, ${target}, position) SELECT (SELECT id FROM item), target, position FROM ${wanted}
+      INSERT INTO ${t} (${owner}, ${target}, position) SELECT owner, target, position FROM ${wanted}
       ON CONFLICT (${owner}, ${target}) DO UPDATE SET position = excluded.position
     )`;
 }
+
+/** An item with the content hash it is stored under. */
+export interface Hashed<T> {
+  item: T;
+  hash: string;
+}
+
+export interface WriteCount {
+  created: number;
+  updated: number;
+}
+
+const countOf = (rows: { inserted: boolean }[]): WriteCount => {
+  const created = rows.filter((row) => row.inserted).length;
+  return { created, updated: rows.length - created };
+};
+
+const writeCountOf = (row: Record<string, unknown> | undefined): WriteCount => {
+  const created = Number(row?.created ?? 0);
+  return { created, updated: Number(row?.written ?? 0) - created };
+};
 
 export function createCatalogRepository() {
   /** Ids of rows by UUID, for resolving an item's references. */
@@ -94,107 +112,161 @@ export function createCatalogRepository() {
       return new Map(rows.filter((row) => row.retiredAt === null).map((row) => [row.uuid, row.hash]));
     },
 
-    async upsertOrganization(db: Db, siteId: number, item: OrganizationItem, hash: string): Promise<boolean> {
-      const [row] = await db
+    /** Organizations, as given. Returns how many were new. */
+    async upsertOrganizations(
+      db: Db,
+      siteId: number,
+      items: Hashed<OrganizationItem>[],
+    ): Promise<WriteCount> {
+      const rows = await db
         .insert(organizations)
-        .values({ siteId, ...item, contentHash: hash })
+        .values(items.map(({ item, hash }) => ({ siteId, ...item, contentHash: hash })))
         .onConflictDoUpdate({
           target: [organizations.siteId, organizations.uuid],
           set: {
-            key: item.key,
-            name: item.name,
-            certificateLogoImageUrl: item.certificateLogoImageUrl,
-            contentHash: hash,
+            key: sql`excluded.key`,
+            name: sql`excluded.name`,
+            certificateLogoImageUrl: sql`excluded.certificate_logo_image_url`,
+            contentHash: sql`excluded.content_hash`,
             retiredAt: null,
             updatedAt: now(),
           },
         })
         .returning({ inserted: sql<boolean>`(xmax = 0)` });
-      return row?.inserted ?? false;
+      return countOf(rows);
     },
 
-    /**
-     * A course with its runs and owners, exactly as given, in one statement (so one transaction). Says
-     * whether the course is new and how many of its runs are.
-     */
-    async upsertCourse(db: Db, siteId: number, item: CourseItem, hash: string, ownerIds: number[]) {
-      const runs = item.runs.map((run) => ({
-        uuid: run.uuid,
-        key: run.key,
-        title_override: run.titleOverride,
-        start_date: run.startDate,
-        end_date: run.endDate,
-        hidden: run.hidden,
+    /** Courses with their runs and owners, exactly as given, in one statement. */
+    async upsertCourses(db: Db, siteId: number, items: Hashed<CourseItem & { ownerIds: number[] }>[]) {
+      const payload = items.map(({ item, hash }) => ({
+        uuid: item.uuid,
+        key: item.key,
+        title: item.title,
+        content_hash: hash,
+        links: item.ownerIds,
+        runs: item.runs.map((run) => ({
+          uuid: run.uuid,
+          key: run.key,
+          title_override: run.titleOverride,
+          start_date: run.startDate,
+          end_date: run.endDate,
+          hidden: run.hidden,
+        })),
       }));
-      const rows = await execute(
+      const [row] = await execute(
         db,
-        sql`WITH item AS (
+        sql`WITH items AS (
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
+            AS x(uuid uuid, key text, title text, content_hash text, links jsonb, runs jsonb)
+        ),
+        written AS (
           INSERT INTO courses AS t (site_id, uuid, key, title, content_hash)
-          VALUES (${siteId}, ${item.uuid}, ${item.key}, ${item.title}, ${hash})
+          SELECT ${siteId}, uuid, key, title, content_hash FROM items
           ON CONFLICT (site_id, uuid) DO UPDATE SET key = excluded.key, title = excluded.title,
             content_hash = excluded.content_hash, retired_at = NULL, updated_at = now()
-          RETURNING t.id, (t.xmax = 0) AS inserted
+          RETURNING t.id, t.uuid, (t.xmax = 0) AS inserted
         ),
-        ${orderedLinks('owner', 'course_owners', 'course_id', 'organization_id', ownerIds)},
+        ${orderedLinks('owner', 'course_owners', 'course_id', 'organization_id', sql`items.links`)},
         runs AS (
           INSERT INTO course_runs AS r (site_id, course_id, uuid, key, title_override, start_date, end_date, hidden)
-          SELECT ${siteId}, (SELECT id FROM item), x.uuid, x.key, x.title_override, x.start_date, x.end_date, x.hidden
-          FROM jsonb_to_recordset(${JSON.stringify(runs)}::jsonb)
-            AS x(uuid uuid, key text, title_override text, start_date timestamptz, end_date timestamptz, hidden boolean)
+          SELECT ${siteId}, written.id, x.uuid, x.key, x.title_override, x.start_date, x.end_date, x.hidden
+          FROM items JOIN written ON written.uuid = items.uuid,
+            jsonb_to_recordset(items.runs)
+              AS x(uuid uuid, key text, title_override text, start_date timestamptz, end_date timestamptz, hidden boolean)
           ON CONFLICT (site_id, uuid) DO UPDATE SET course_id = excluded.course_id, key = excluded.key,
             title_override = excluded.title_override, start_date = excluded.start_date, end_date = excluded.end_date,
             hidden = excluded.hidden, retired_at = NULL, updated_at = now()
           RETURNING (r.xmax = 0) AS inserted
         )
-        SELECT (SELECT inserted FROM item) AS inserted, (SELECT count(*) FROM runs WHERE inserted)::int AS runs_inserted`,
+        SELECT (SELECT count(*) FROM written WHERE inserted)::int AS created,
+               (SELECT count(*) FROM written)::int AS written,
+               (SELECT count(*) FROM runs WHERE inserted)::int AS runs_created,
+               (SELECT count(*) FROM runs)::int AS runs_written`,
       );
-      const row = rows[0] as { inserted: boolean; runs_inserted: number } | undefined;
-      return { inserted: Boolean(row?.inserted), runsInserted: Number(row?.runs_inserted ?? 0) };
+      const counts = row as { created: number; written: number; runs_created: number; runs_written: number };
+      return {
+        courses: {
+          created: Number(counts.created),
+          updated: Number(counts.written) - Number(counts.created),
+        },
+        runs: {
+          created: Number(counts.runs_created),
+          updated: Number(counts.runs_written) - Number(counts.runs_created),
+        },
+      };
     },
 
-    async upsertProgram(
+    /** Programs with their runs in order and authoring organizations, exactly as given, in one statement. */
+    async upsertPrograms(
       db: Db,
       siteId: number,
-      item: ProgramItem,
-      hash: string,
-      runIds: number[],
-      organizationIds: number[],
+      items: Hashed<ProgramItem & { runIds: number[]; organizationIds: number[] }>[],
     ) {
-      const rows = await execute(
+      const payload = items.map(({ item, hash }) => ({
+        uuid: item.uuid,
+        title: item.title,
+        type: item.type,
+        type_slug: item.typeSlug,
+        status: item.status,
+        hours: item.totalHoursOfEffort,
+        content_hash: hash,
+        runs: item.runIds,
+        authors: item.organizationIds,
+      }));
+      const [row] = await execute(
         db,
-        sql`WITH item AS (
+        sql`WITH items AS (
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
+            AS x(uuid uuid, title text, type text, type_slug text, status text, hours int, content_hash text,
+                 runs jsonb, authors jsonb)
+        ),
+        written AS (
           INSERT INTO programs AS t (site_id, uuid, title, type, type_slug, status, total_hours_of_effort, content_hash)
-          VALUES (${siteId}, ${item.uuid}, ${item.title}, ${item.type}, ${item.typeSlug}, ${item.status},
-                  ${item.totalHoursOfEffort}, ${hash})
+          SELECT ${siteId}, uuid, title, type, type_slug, status, hours, content_hash FROM items
           ON CONFLICT (site_id, uuid) DO UPDATE SET title = excluded.title, type = excluded.type,
             type_slug = excluded.type_slug, status = excluded.status,
             total_hours_of_effort = excluded.total_hours_of_effort, content_hash = excluded.content_hash,
             retired_at = NULL, updated_at = now()
-          RETURNING t.id, (t.xmax = 0) AS inserted
+          RETURNING t.id, t.uuid, (t.xmax = 0) AS inserted
         ),
-        ${orderedLinks('run', 'program_course_runs', 'program_id', 'course_run_id', runIds)},
-        ${orderedLinks('author', 'program_authoring_organizations', 'program_id', 'organization_id', organizationIds)}
-        SELECT inserted FROM item`,
+        ${orderedLinks('run', 'program_course_runs', 'program_id', 'course_run_id', sql`items.runs`)},
+        ${orderedLinks('author', 'program_authoring_organizations', 'program_id', 'organization_id', sql`items.authors`)}
+        SELECT (SELECT count(*) FROM written WHERE inserted)::int AS created, (SELECT count(*) FROM written)::int AS written`,
       );
-      return Boolean((rows[0] as { inserted?: boolean } | undefined)?.inserted);
+      return writeCountOf(row);
     },
 
-    async upsertPathway(db: Db, siteId: number, item: PathwayItem, hash: string, programIds: number[]) {
-      const rows = await execute(
+    /** Pathways with their programs, exactly as given, in one statement. */
+    async upsertPathways(db: Db, siteId: number, items: Hashed<PathwayItem & { programIds: number[] }>[]) {
+      const payload = items.map(({ item, hash }) => ({
+        uuid: item.uuid,
+        name: item.name,
+        org_name: item.orgName,
+        email: item.email,
+        pathway_type: item.pathwayType,
+        status: item.status,
+        content_hash: hash,
+        programs: item.programIds,
+      }));
+      const [row] = await execute(
         db,
-        sql`WITH item AS (
+        sql`WITH items AS (
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
+            AS x(uuid uuid, name text, org_name text, email text, pathway_type text, status text, content_hash text,
+                 programs jsonb)
+        ),
+        written AS (
           INSERT INTO pathways AS t (site_id, uuid, name, org_name, email, pathway_type, status, content_hash)
-          VALUES (${siteId}, ${item.uuid}, ${item.name}, ${item.orgName}, ${item.email}, ${item.pathwayType},
-                  ${item.status}, ${hash})
+          SELECT ${siteId}, uuid, name, org_name, email, pathway_type, status, content_hash FROM items
           ON CONFLICT (site_id, uuid) DO UPDATE SET name = excluded.name, org_name = excluded.org_name,
             email = excluded.email, pathway_type = excluded.pathway_type, status = excluded.status,
             content_hash = excluded.content_hash, retired_at = NULL, updated_at = now()
-          RETURNING t.id, (t.xmax = 0) AS inserted
+          RETURNING t.id, t.uuid, (t.xmax = 0) AS inserted
         ),
-        ${orderedLinks('program', 'pathway_programs', 'pathway_id', 'program_id', programIds)}
-        SELECT inserted FROM item`,
+        ${orderedLinks('program', 'pathway_programs', 'pathway_id', 'program_id', sql`items.programs`)}
+        SELECT (SELECT count(*) FROM written WHERE inserted)::int AS created, (SELECT count(*) FROM written)::int AS written`,
       );
-      return Boolean((rows[0] as { inserted?: boolean } | undefined)?.inserted);
+      return writeCountOf(row);
     },
 
     /** Rows of the site that are live (not retired) and whose UUIDs are not in `seen`. */
