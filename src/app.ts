@@ -30,6 +30,9 @@ import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
 import { createCatalogSource } from './modules/catalog/catalog-source.ts';
 import { createCatalogSync } from './modules/catalog/catalog-sync.ts';
+import { createCredentialsRepository } from './modules/credentials/credentials.repository.ts';
+import { credentialsRoutes } from './modules/credentials/credentials.routes.ts';
+import { createCredentialsService } from './modules/credentials/credentials.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { SYSTEM_ACTOR, createAuditService } from './modules/audit/audit.service.ts';
 import { registerAuthentication } from './modules/auth/authentication.ts';
@@ -101,11 +104,13 @@ export function createServices(
     idleMinutes: config.sessionIdleMinutes,
     maxHours: config.sessionMaxHours,
   });
+  const catalogRepository = createCatalogRepository();
   const catalog = createCatalogService({
+    repository: catalogRepository,
     database,
     sync: createCatalogSync({
       database,
-      repository: createCatalogRepository(),
+      repository: catalogRepository,
       source: createCatalogSource(http, serviceTokens),
       clock,
     }),
@@ -117,7 +122,15 @@ export function createServices(
     intervalMinutes: config.catalogSyncIntervalMinutes,
   });
   catalog.defineJobs();
-  return { jobs, audit, sites, users, sessions, http, serviceTokens, catalog };
+  const credentials = createCredentialsService({
+    database,
+    repository: createCredentialsRepository(),
+    users,
+    catalog,
+    audit,
+    clock,
+  });
+  return { jobs, audit, sites, users, sessions, http, serviceTokens, catalog, credentials };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -222,6 +235,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(usersRoutes(services.users));
   await app.register(auditRoutes(services.audit));
   await app.register(catalogRoutes(services.catalog));
+  await app.register(credentialsRoutes(services.credentials));
   await app.register(
     loginRoutes({
       users: services.users,

@@ -40,8 +40,9 @@ function report(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode;
   if (error instanceof ValidationError) {
     console.error('Invalid input:');
-    for (const [field, messages] of Object.entries(error.fields))
-      console.error(`  ${field}: ${messages.join(' ')}`);
+    for (const [field, messages] of Object.entries(error.fields)) {
+      console.error(`  ${field}: ${Array.isArray(messages) ? messages.join(' ') : JSON.stringify(messages)}`);
+    }
     return 2;
   }
   if (error instanceof ConfigError || error instanceof OperationalError || error instanceof AppError) {

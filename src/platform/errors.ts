@@ -22,12 +22,18 @@ export class AppError extends Error {
 }
 
 /** 400 with per-field messages: `{"username": ["This field is required."]}`. */
-export class ValidationError extends AppError {
-  readonly fields: Record<string, string[]>;
+/** Messages per field; a nested object (`{"credential": {"mode": [...]}}`) for fields of a sub-object. */
+export type FieldErrors = Record<string, string[] | Record<string, string[]>>;
 
-  constructor(fields: Record<string, string[]>) {
+export class ValidationError extends AppError {
+  readonly fields: FieldErrors;
+
+  constructor(fields: FieldErrors) {
     const summary = Object.entries(fields)
-      .map(([field, messages]) => `${field}: ${messages.join(' ')}`)
+      .map(
+        ([field, messages]) =>
+          `${field}: ${Array.isArray(messages) ? messages.join(' ') : JSON.stringify(messages)}`,
+      )
       .join('; ');
     super(400, summary || 'Invalid input.');
     this.fields = fields;
@@ -35,6 +41,11 @@ export class ValidationError extends AppError {
 
   static field(field: string, message: string): ValidationError {
     return new ValidationError({ [field]: [message] });
+  }
+
+  /** An error about a field of a sub-object, as DRF reports nested serializers. */
+  static nested(field: string, subfield: string, message: string): ValidationError {
+    return new ValidationError({ [field]: { [subfield]: [message] } });
   }
 
   override body(): ErrorBody {

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PermissionDeniedError } from '../../platform/errors.ts';
+import { requestOrigin } from '../../platform/http/origin.ts';
 import { cookieOptions } from './cookies.ts';
 
 /**
@@ -49,8 +50,7 @@ export function checkCsrf(request: FastifyRequest, secretKey: string): void {
   const origin = request.headers.origin;
   if (origin && origin !== 'null') {
     // Both through URL, so default ports compare equal (`localhost` and `localhost:80`).
-    const ours = new URL(`${request.protocol}://${request.host}`).origin;
-    if (URL.parse(origin)?.origin !== ours)
+    if (URL.parse(origin)?.origin !== requestOrigin(request))
       throw new PermissionDeniedError('CSRF Failed: Origin checking failed.');
   }
   const secret = request.cookies[CSRF_COOKIE];

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import Type from 'typebox';
 import { AuthenticationError, RateLimitedError } from '../../platform/errors.ts';
+import { requestOrigin } from '../../platform/http/origin.ts';
 import { isValidUsername } from '../users/usernames.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { SESSION_COOKIE, claimRolesOf } from './authentication.ts';
@@ -36,8 +37,7 @@ const LOGIN_WINDOW_MS = 10 * 60_000;
 
 export function loginRoutes(deps: LoginRoutesDeps) {
   const { users, sessions, providers, verifyJwt, secretKey, secureCookies } = deps;
-  const origin = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
-  const callbackUrl = (request: FastifyRequest) => `${origin(request)}/login/callback/`;
+  const callbackUrl = (request: FastifyRequest) => `${requestOrigin(request)}/login/callback/`;
 
   async function startSession(
     request: FastifyRequest,
@@ -164,7 +164,7 @@ export function loginRoutes(deps: LoginRoutesDeps) {
       try {
         tokens = await oidc.authorizationCodeGrant(
           provider.config,
-          new URL(request.url, origin(request)),
+          new URL(request.url, requestOrigin(request)),
           {
             pkceCodeVerifier: pending.verifier,
             expectedState: pending.state,

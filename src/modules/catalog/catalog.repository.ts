@@ -269,6 +269,22 @@ export function createCatalogRepository() {
       return writeCountOf(row);
     },
 
+    async courseRunByKey(db: Db, siteId: number, key: string) {
+      const [run] = await db
+        .select({ id: courseRuns.id, uuid: courseRuns.uuid, key: courseRuns.key })
+        .from(courseRuns)
+        .where(and(eq(courseRuns.siteId, siteId), eq(courseRuns.key, key)));
+      return run;
+    },
+
+    async programByUuid(db: Db, siteId: number, uuid: string) {
+      const [program] = await db
+        .select({ id: programs.id, uuid: programs.uuid, title: programs.title })
+        .from(programs)
+        .where(and(eq(programs.siteId, siteId), eq(programs.uuid, uuid)));
+      return program;
+    },
+
     /** Rows of the site that are live (not retired) and whose UUIDs are not in `seen`. */
     async missing(
       db: Db,

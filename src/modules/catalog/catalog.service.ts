@@ -5,6 +5,7 @@ import type { JobQueue } from '../../platform/jobs/jobs.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
 import type { Site, SitesService } from '../sites/sites.service.ts';
 import type { CatalogQueries, CatalogFilter } from './catalog.queries.ts';
+import type { CatalogRepository } from './catalog.repository.ts';
 import type { SyncOptions, SyncReport, CatalogSync } from './catalog-sync.ts';
 import { MAX_PAGE_SIZE } from './catalog-source.ts';
 
@@ -18,6 +19,7 @@ interface SyncJobData {
 }
 
 export interface CatalogServiceDeps {
+  repository: CatalogRepository;
   database: Database;
   sync: CatalogSync;
   queries: CatalogQueries;
@@ -125,6 +127,12 @@ export function createCatalogService(deps: CatalogServiceDeps) {
         },
       });
     },
+
+    /** A course run of the site by key (as the LMS names it), if the catalog has it. */
+    courseRun: (siteId: number, key: string) => deps.repository.courseRunByKey(database.db, siteId, key),
+
+    /** A program of the site by UUID, if the catalog has it. */
+    program: (siteId: number, uuid: string) => deps.repository.programByUuid(database.db, siteId, uuid),
 
     list: (kind: keyof CatalogQueries, siteId: number, filter: CatalogFilter, page: Page) =>
       queries[kind](database.db, siteId, filter, page),

@@ -1,0 +1,226 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { drfDate } from '../../platform/http/formats.ts';
+import { requestOrigin } from '../../platform/http/origin.ts';
+import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
+import { uuidHex } from '../../platform/ids.ts';
+import { actorOf } from '../auth/actor.ts';
+import { authorize, requireAuthentication, requirePermission } from '../auth/authorize.ts';
+import type { CredentialRow } from './credentials.repository.ts';
+import type { CredentialStatus, CredentialsService } from './credentials.service.ts';
+
+const Status = Type.Union([Type.Literal('awarded'), Type.Literal('revoked')]);
+const Attribute = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 255 }), value: Type.String({ maxLength: 255 }) },
+  { additionalProperties: false },
+);
+const DateOverride = Type.Union([Type.Object({ date: Type.String({ format: 'date-time' }) }), Type.Null()]);
+
+const CredentialOut = Type.Object(
+  {
+    username: Type.String(),
+    credential: Type.Union([
+      Type.Object({
+        type: Type.Literal('program'),
+        credential_id: Type.Integer(),
+        program_uuid: Type.String(),
+      }),
+      Type.Object({ type: Type.Literal('course-run'), course_run_key: Type.String(), mode: Type.String() }),
+    ]),
+    status: Status,
+    uuid: Type.String(),
+    attributes: Type.Array(Type.Object({ name: Type.String(), value: Type.String() })),
+    date_override: Type.Union([Type.Object({ date: Type.String() }), Type.Null()]),
+    created: Type.String(),
+    modified: Type.String(),
+    certificate_url: Type.String(),
+  },
+  { $id: 'UserCredential' },
+);
+
+const IssueBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 150 }),
+    lms_user_id: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    credential: Type.Object(
+      {
+        type: Type.Optional(Type.Union([Type.Literal('program'), Type.Literal('course-run')])),
+        program_uuid: Type.Optional(Type.String({ maxLength: 64 })),
+        course_run_key: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+        mode: Type.Optional(Type.String({ maxLength: 32 })),
+      },
+      { additionalProperties: false },
+    ),
+    status: Type.Optional(Status),
+    attributes: Type.Optional(Type.Array(Attribute, { maxItems: 100 })),
+    date_override: Type.Optional(DateOverride),
+  },
+  { additionalProperties: false },
+);
+const StatusBody = Type.Object({ status: Status }, { additionalProperties: false });
+const UuidParams = Type.Object({ uuid: Type.String({ maxLength: 64 }) });
+
+export function credentialsRoutes(credentials: CredentialsService): FastifyPluginAsyncTypebox {
+  /** Rows as the Open edX API shows them, attributes included. */
+  async function represent(request: FastifyRequest, rows: CredentialRow[]) {
+    const attributes = await credentials.attributesOf(rows.map((row) => row.credential.id));
+    const origin = requestOrigin(request);
+    return rows.map(({ credential, username, config, programUuid }) => ({
+      username,
+      credential:
+        config.kind === 'program'
+          ? { type: 'program' as const, credential_id: config.id, program_uuid: programUuid ?? '' }
+          : {
+              type: 'course-run' as const,
+              course_run_key: config.courseRunKey ?? '',
+              mode: config.mode ?? '',
+            },
+      status: credential.status,
+      uuid: credential.uuid,
+      attributes: attributes
+        .filter((a) => a.credentialId === credential.id)
+        .map(({ name, value }) => ({ name, value })),
+      date_override: credential.dateOverride ? { date: drfDate(credential.dateOverride) } : null,
+      created: drfDate(credential.createdAt),
+      modified: drfDate(credential.updatedAt),
+      certificate_url: `${origin}/credentials/${uuidHex(credential.uuid)}/`,
+    }));
+  }
+  const one = async (request: FastifyRequest, row: CredentialRow) => {
+    const [shown] = await represent(request, [row]);
+    if (!shown) throw new Error('a credential could not be represented');
+    return shown;
+  };
+
+  return async (app) => {
+    app.get(
+      '/api/v2/credentials/',
+      {
+        preValidation: requireAuthentication,
+        schema: {
+          tags: ['credentials'],
+          summary: 'Credentials of this site; a learner may list their own with ?username=',
+          querystring: Type.Object(
+            {
+              ...PageQuery.properties,
+              username: Type.Optional(Type.String({ minLength: 1, maxLength: 150 })),
+              status: Type.Optional(Status),
+              type: Type.Optional(Type.Union([Type.Literal('program'), Type.Literal('course-run')])),
+              program_uuid: Type.Optional(Type.String({ format: 'uuid' })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Paginated(CredentialOut) },
+        },
+      },
+      async (request) => {
+        const { query } = request;
+        authorize(request.principal, 'credentials:read', { ownerUsername: query.username });
+        const page = pageOf(query);
+        const { count, rows } = await credentials.list(
+          {
+            siteId: request.site.id,
+            username: query.username,
+            status: query.status,
+            kind: query.type,
+            programUuid: query.program_uuid,
+          },
+          page,
+        );
+        return paginated(request, page, count, await represent(request, rows));
+      },
+    );
+
+    app.post(
+      '/api/v2/credentials/',
+      {
+        preValidation: requirePermission('credentials:issue'),
+        schema: {
+          tags: ['credentials'],
+          summary: 'Make a learner hold (or not hold) a credential: update or create, always 201',
+          body: IssueBody,
+          response: { 201: CredentialOut },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const row = await credentials.issue(
+          request.site,
+          {
+            username: body.username,
+            lmsUserId: body.lms_user_id ?? undefined,
+            credential: {
+              programUuid: body.credential.program_uuid,
+              courseRunKey: body.credential.course_run_key,
+              mode: body.credential.mode,
+            },
+            status: body.status ?? 'awarded',
+            attributes: body.attributes ?? [],
+            dateOverride: body.date_override ? new Date(body.date_override.date) : null,
+          },
+          actorOf(request),
+        );
+        return reply.status(201).send(await one(request, row));
+      },
+    );
+
+    app.get(
+      '/api/v2/credentials/:uuid/',
+      {
+        preValidation: requireAuthentication,
+        schema: {
+          tags: ['credentials'],
+          summary: 'A credential',
+          params: UuidParams,
+          response: { 200: CredentialOut },
+        },
+      },
+      async (request) => {
+        const row = await credentials.get(request.site, request.params.uuid);
+        authorize(request.principal, 'credentials:read', { ownerUsername: row.username });
+        return one(request, row);
+      },
+    );
+
+    const changeStatus = (method: 'PUT' | 'PATCH') =>
+      app.route({
+        method,
+        url: '/api/v2/credentials/:uuid/',
+        preValidation: requirePermission('credentials:issue'),
+        schema: {
+          tags: ['credentials'],
+          summary: "Change a credential's status",
+          params: UuidParams,
+          body: StatusBody,
+          response: { 200: CredentialOut },
+        },
+        handler: async (request) => {
+          const { uuid } = request.params as { uuid: string };
+          const { status } = request.body as { status: CredentialStatus };
+          if (status === 'revoked') authorize(request.principal, 'credentials:revoke');
+          return one(request, await credentials.setStatus(request.site, uuid, status, actorOf(request)));
+        },
+      });
+    changeStatus('PUT');
+    changeStatus('PATCH');
+
+    app.delete(
+      '/api/v2/credentials/:uuid/',
+      {
+        preValidation: requirePermission('credentials:revoke'),
+        schema: {
+          tags: ['credentials'],
+          summary: 'Revoke a credential (kept, hidden publicly); 200 with it',
+          params: UuidParams,
+          response: { 200: CredentialOut },
+        },
+      },
+      async (request) =>
+        one(
+          request,
+          await credentials.setStatus(request.site, request.params.uuid, 'revoked', actorOf(request)),
+        ),
+    );
+  };
+}

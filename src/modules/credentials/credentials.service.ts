@@ -1,0 +1,238 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { Database } from '../../platform/db/database.ts';
+import { NotFoundError, ValidationError } from '../../platform/errors.ts';
+import type { Page } from '../../platform/http/pagination.ts';
+import { parseUuid } from '../../platform/ids.ts';
+import type { Actor, AuditService } from '../audit/audit.service.ts';
+import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { Site } from '../sites/sites.service.ts';
+import type { UsersService } from '../users/users.service.ts';
+import { COURSE_MODES } from './credentials.schema.ts';
+import type { CredentialFilter, CredentialRow, CredentialsRepository } from './credentials.repository.ts';
+
+export type CredentialStatus = 'awarded' | 'revoked';
+
+export interface CredentialSubject {
+  programUuid?: string;
+  courseRunKey?: string;
+  mode?: string;
+}
+
+/** "Make this true": the state a caller wants a learner's credential to be in. */
+export interface IssueRequest {
+  username: string;
+  lmsUserId?: number;
+  credential: CredentialSubject;
+  status: CredentialStatus;
+  attributes: { name: string; value: string }[];
+  /** The LMS's certificate date override; null removes it. */
+  dateOverride: Date | null;
+}
+
+/** What a change asks for; fields left out stay as they are. */
+interface Change {
+  status?: CredentialStatus;
+  attributes?: { name: string; value: string }[];
+  dateOverride?: Date | null;
+  revokeReason?: string | null;
+}
+
+export interface CredentialsServiceDeps {
+  database: Database;
+  repository: CredentialsRepository;
+  users: UsersService;
+  catalog: CatalogService;
+  audit: AuditService;
+  clock: Clock;
+}
+
+const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+
+export function createCredentialsService({
+  database,
+  repository,
+  users,
+  catalog,
+  audit,
+  clock,
+}: CredentialsServiceDeps) {
+  const { db } = database;
+
+  /** The configuration a request names, checked as Open edX checks it (but scoped to the site). */
+  async function configFor(site: Site, subject: CredentialSubject) {
+    if (subject.programUuid) {
+      const uuid = parseUuid(subject.programUuid);
+      const program = uuid ? await catalog.program(site.id, uuid) : undefined;
+      const config = program ? await repository.activeProgramConfig(db, site.id, program.id) : undefined;
+      if (!config || !config.isActive) {
+        throw ValidationError.nested(
+          'credential',
+          'program_uuid',
+          `No active program certificate configuration for ${subject.programUuid}.`,
+        );
+      }
+      return config;
+    }
+    if (!subject.courseRunKey) {
+      throw ValidationError.nested(
+        'credential',
+        'non_field_errors',
+        'Credential identifier is missing: give program_uuid or course_run_key.',
+      );
+    }
+    const mode = subject.mode ?? '';
+    if (!(COURSE_MODES as readonly string[]).includes(mode)) {
+      throw ValidationError.nested('credential', 'mode', `Must be one of ${COURSE_MODES.join(', ')}.`);
+    }
+    const run = await catalog.courseRun(site.id, subject.courseRunKey);
+    if (!run) {
+      throw ValidationError.nested(
+        'credential',
+        'course_run_key',
+        `Course run ${subject.courseRunKey} is not in this site's catalog.`,
+      );
+    }
+    const config = await repository.ensureCourseRunConfig(db, site.id, run.key, run.id, mode);
+    if (!config?.isActive) {
+      throw ValidationError.nested(
+        'credential',
+        'course_run_key',
+        `The certificate of ${run.key} in mode ${mode} is not active.`,
+      );
+    }
+    return config;
+  }
+
+  /**
+   * The one write path for awarded credentials: every entry point (API POST, PATCH, DELETE, and the
+   * ones to come) ends here. It locks the row, applies what differs, and records history and audit
+   * only when something actually changed.
+   */
+  async function apply(
+    site: Site,
+    target: { userId: number; configId: number },
+    change: Change,
+    actor: Actor,
+    defaultStatus: CredentialStatus,
+  ) {
+    return db.transaction(async (tx) => {
+      const now = clock.now();
+      const { row, created } = await repository.lockOrCreate(tx, {
+        siteId: site.id,
+        ...target,
+        status: change.status ?? defaultStatus,
+        now,
+      });
+      const before = created ? null : row.status;
+      const status = change.status ?? row.status;
+      const updates: Parameters<CredentialsRepository['update']>[2] = {};
+      if (!created && status !== row.status) {
+        Object.assign(
+          updates,
+          status === 'revoked'
+            ? { status, revokedAt: now, revokeReason: change.revokeReason ?? null }
+            : { status, awardedAt: now, revokedAt: null, revokeReason: null },
+        );
+      }
+      if (change.dateOverride !== undefined && !sameTime(change.dateOverride, row.dateOverride))
+        updates.dateOverride = change.dateOverride;
+
+      const existing = new Map((await repository.attributes(tx, [row.id])).map((a) => [a.name, a.value]));
+      const changedAttributes = (change.attributes ?? []).filter((a) => existing.get(a.name) !== a.value);
+      for (const attribute of changedAttributes)
+        await repository.upsertAttribute(tx, row.id, attribute.name, attribute.value);
+
+      if (Object.keys(updates).length > 0) await repository.update(tx, row.id, updates);
+      const statusChanged = created || before !== status;
+      const details = {
+        ...(changedAttributes.length > 0 && { attributes: changedAttributes.map((a) => a.name) }),
+        ...('dateOverride' in updates && { date_override: updates.dateOverride?.toISOString() ?? null }),
+      };
+      if (statusChanged || Object.keys(details).length > 0) {
+        const type = !statusChanged
+          ? 'changed'
+          : status === 'revoked'
+            ? 'revoked'
+            : before === 'revoked'
+              ? 're-awarded'
+              : 'awarded';
+        await repository.addEvent(tx, {
+          siteId: site.id,
+          userCredentialId: row.id,
+          type,
+          fromStatus: before,
+          toStatus: status,
+          actorUserId: actor.userId ?? null,
+          source: actor.source,
+          details,
+        });
+        await audit.record(tx, actor, {
+          siteId: site.id,
+          action: `credential.${type}`,
+          targetType: 'user_credential',
+          targetId: row.uuid,
+          changes: { status: [before, status], ...details },
+        });
+      }
+      return row.uuid;
+    });
+  }
+
+  async function get(site: Site, uuid: string): Promise<CredentialRow> {
+    const parsed = parseUuid(uuid);
+    const row = parsed ? await repository.byUuid(db, site.id, parsed) : undefined;
+    if (!row) throw new NotFoundError();
+    return row;
+  }
+
+  return {
+    get,
+
+    /** Upsert as the Open edX API does it: POST means "make this true". */
+    async issue(site: Site, request: IssueRequest, actor: Actor): Promise<CredentialRow> {
+      const names = request.attributes.map((a) => a.name);
+      if (new Set(names).size !== names.length)
+        throw ValidationError.field('attributes', 'Attribute names cannot be duplicated.');
+      const config = await configFor(site, request.credential);
+      const user = await users.syncFromClaims(
+        { username: request.username, lmsUserId: request.lmsUserId },
+        actor,
+      );
+      const uuid = await apply(
+        site,
+        { userId: user.id, configId: config.id },
+        { status: request.status, attributes: request.attributes, dateOverride: request.dateOverride },
+        actor,
+        request.status,
+      );
+      return get(site, uuid);
+    },
+
+    /** A status change of an existing credential (PUT/PATCH, and DELETE as a revocation). */
+    async setStatus(
+      site: Site,
+      uuid: string,
+      status: CredentialStatus,
+      actor: Actor,
+      revokeReason?: string,
+    ): Promise<CredentialRow> {
+      const row = await get(site, uuid);
+      await apply(
+        site,
+        { userId: row.credential.userId, configId: row.credential.configId },
+        { status, revokeReason },
+        actor,
+        status,
+      );
+      return get(site, uuid);
+    },
+
+    attributesOf: (credentialIds: number[]) => repository.attributes(db, credentialIds),
+
+    events: (credentialId: number) => repository.events(db, credentialId),
+
+    list: (filter: CredentialFilter, page: Page) => repository.list(db, filter, page),
+  };
+}
+
+export type CredentialsService = ReturnType<typeof createCredentialsService>;
