@@ -1,0 +1,92 @@
+import { sql } from 'drizzle-orm';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
+import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
+import { CLI_ACTOR } from '../audit/audit.service.ts';
+
+const ISSUER = {
+  issuer: 'https://lms.example.org/oauth2',
+  audience: 'laurel',
+  secret: 'concurrency-test-secret-0123456789',
+};
+
+describe('concurrent upserts of one credential', () => {
+  let t: TestApp;
+  let catalog: FakeCatalog;
+  let token: string;
+
+  beforeAll(async () => {
+    catalog = await startFakeCatalog();
+    t = await createTestApp({
+      JWT_ISSUERS: JSON.stringify([ISSUER]),
+      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
+    });
+    const site = await t.app.laurel.services.sites.update(
+      'localhost',
+      { catalogApiUrl: catalog.apiUrl },
+      CLI_ACTOR,
+    );
+    await t.app.laurel.services.catalog.syncSite(site, {}, CLI_ACTOR);
+    token = await new SignJWT({ preferred_username: 'lms_worker' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER.issuer)
+      .setAudience(ISSUER.audience)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(ISSUER.secret));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await catalog?.stop();
+  });
+
+  it('leaves exactly one row in the last committed state, with a consistent history', async () => {
+    const runKey = catalog.data.courses[1]!.course_runs[0]!.key;
+    const statuses = Array.from({ length: 64 }, (_, i) => (i % 3 === 0 ? 'revoked' : 'awarded'));
+    const responses = await Promise.all(
+      statuses.map((status, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v2/credentials/',
+          headers: { authorization: `JWT ${token}` },
+          payload: {
+            username: 'racer',
+            status,
+            credential: { type: 'course-run', course_run_key: runKey, mode: 'verified' },
+            attributes: [{ name: 'attempt', value: String(i) }],
+          },
+        }),
+      ),
+    );
+    expect(responses.map((r) => r.statusCode).every((code) => code === 201)).toBe(true);
+    expect(new Set(responses.map((r) => r.json().uuid)).size).toBe(1);
+
+    const rows = (
+      (await t.database.db.execute(sql`
+        select uc.id, uc.status from user_credentials uc join users u on u.id = uc.user_id where u.username = 'racer'`)) as unknown as {
+        rows: { id: number; status: string }[];
+      }
+    ).rows;
+    expect(rows).toHaveLength(1);
+    const events = (
+      (await t.database.db.execute(sql`
+        select type, from_status, to_status from credential_events where user_credential_id = ${rows[0]!.id} order by id`)) as unknown as {
+        rows: { type: string; from_status: string | null; to_status: string }[];
+      }
+    ).rows;
+    // Each event starts where the one before ended, and the last ends in the row's state.
+    expect(events[0]).toMatchObject({ from_status: null });
+    for (let i = 1; i < events.length; i += 1) {
+      if (events[i]!.type !== 'changed') expect(events[i]!.from_status).toBe(events[i - 1]!.to_status);
+    }
+    expect(events.at(-1)!.to_status).toBe(rows[0]!.status);
+    const configs = (
+      (await t.database.db.execute(
+        sql`select count(*)::int as n from credential_configs where course_run_key = ${runKey}`,
+      )) as unknown as {
+        rows: { n: number }[];
+      }
+    ).rows[0]!.n;
+    expect(configs).toBe(1);
+  });
+});
