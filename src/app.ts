@@ -44,6 +44,9 @@ import { createSessionsRepository } from './modules/auth/sessions.repository.ts'
 import { createSessionsService } from './modules/auth/sessions.service.ts';
 import { createSignInProviders } from './modules/auth/sign-in-providers.ts';
 import { registerSiteResolution } from './modules/sites/site-resolution.ts';
+import { createGradesRepository } from './modules/records/grades.repository.ts';
+import { gradesRoutes } from './modules/records/grades.routes.ts';
+import { createGradesService } from './modules/records/grades.service.ts';
 import { createSitesRepository } from './modules/sites/sites.repository.ts';
 import { siteAdminRoutes, sitesRoutes } from './modules/sites/sites.routes.ts';
 import { createSitesService } from './modules/sites/sites.service.ts';
@@ -130,7 +133,14 @@ export function createServices(
     audit,
     clock,
   });
-  return { jobs, audit, sites, users, sessions, http, serviceTokens, catalog, credentials };
+  const grades = createGradesService({
+    database,
+    repository: createGradesRepository(),
+    users,
+    catalog,
+    audit,
+  });
+  return { jobs, audit, sites, users, sessions, http, serviceTokens, catalog, credentials, grades };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -236,6 +246,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(auditRoutes(services.audit));
   await app.register(catalogRoutes(services.catalog));
   await app.register(credentialsRoutes(services.credentials));
+  await app.register(gradesRoutes(services.grades));
   await app.register(
     loginRoutes({
       users: services.users,

@@ -265,6 +265,20 @@ const MATRIX: Row[] = [
     expected: permit(['staff', 'issuer', 'lms_worker'], 404),
   },
   {
+    route: 'POST /api/v2/grades/',
+    note: 'grades:write; an empty body is a 400 for those allowed',
+    url: '/api/v2/grades/',
+    body: {},
+    expected: permit(['staff', 'issuer', 'lms_worker'], 400),
+  },
+  ...(['PUT', 'PATCH'] as const).map((method): Row => ({
+    route: `${method} /api/v2/grades/{id}/`,
+    note: 'grades:write; an unknown grade',
+    url: '/api/v2/grades/999999/',
+    body: { letter_grade: 'A', percent_grade: 0.5, verified: true, lms_last_updated_at: null },
+    expected: permit(['staff', 'issuer', 'lms_worker'], 404),
+  })),
+  {
     route: 'POST /api/v2/catalog/sync/',
     note: 'catalog:sync; this site has no catalog API URL, so the one allowed caller gets a 400',
     url: '/api/v2/catalog/sync/',
