@@ -30,6 +30,8 @@ import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
 import { createCatalogSource } from './modules/catalog/catalog-source.ts';
 import { createCatalogSync } from './modules/catalog/catalog-sync.ts';
+import { courseCertificatesRoutes } from './modules/credentials/course-certificates.routes.ts';
+import { createCourseCertificatesService } from './modules/credentials/course-certificates.service.ts';
 import { createCredentialsRepository } from './modules/credentials/credentials.repository.ts';
 import { credentialsRoutes } from './modules/credentials/credentials.routes.ts';
 import { createCredentialsService } from './modules/credentials/credentials.service.ts';
@@ -125,13 +127,20 @@ export function createServices(
     intervalMinutes: config.catalogSyncIntervalMinutes,
   });
   catalog.defineJobs();
+  const credentialsRepository = createCredentialsRepository();
   const credentials = createCredentialsService({
     database,
-    repository: createCredentialsRepository(),
+    repository: credentialsRepository,
     users,
     catalog,
     audit,
     clock,
+  });
+  const courseCertificates = createCourseCertificatesService({
+    database,
+    repository: credentialsRepository,
+    catalog,
+    audit,
   });
   const grades = createGradesService({
     database,
@@ -140,7 +149,19 @@ export function createServices(
     catalog,
     audit,
   });
-  return { jobs, audit, sites, users, sessions, http, serviceTokens, catalog, credentials, grades };
+  return {
+    jobs,
+    audit,
+    sites,
+    users,
+    sessions,
+    http,
+    serviceTokens,
+    catalog,
+    credentials,
+    courseCertificates,
+    grades,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -247,6 +268,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(catalogRoutes(services.catalog));
   await app.register(credentialsRoutes(services.credentials));
   await app.register(gradesRoutes(services.grades));
+  await app.register(courseCertificatesRoutes(services.courseCertificates));
   await app.register(
     loginRoutes({
       users: services.users,

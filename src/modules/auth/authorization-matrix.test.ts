@@ -279,6 +279,26 @@ const MATRIX: Row[] = [
     expected: permit(['staff', 'issuer', 'lms_worker'], 404),
   })),
   {
+    route: 'POST /api/v2/course_certificates/',
+    note: 'course-certificates:write; an empty body is a 400 for those allowed',
+    url: '/api/v2/course_certificates/',
+    body: {},
+    expected: permit(['staff', 'issuer', 'lms_worker'], 400),
+  },
+  {
+    route: 'GET /api/v2/course_certificates/{course_id}/',
+    note: 'config:read; an unknown run',
+    url: '/api/v2/course_certificates/course-v1:No+Such+Run/',
+    expected: permit(['staff', 'support'], 404),
+  },
+  ...(['PUT', 'PATCH'] as const).map((method): Row => ({
+    route: `${method} /api/v2/course_certificates/{course_id}/`,
+    note: 'course-certificates:write; an unknown run',
+    url: '/api/v2/course_certificates/course-v1:No+Such+Run/',
+    body: { is_active: true },
+    expected: permit(['staff', 'issuer', 'lms_worker'], 404),
+  })),
+  {
     route: 'POST /api/v2/catalog/sync/',
     note: 'catalog:sync; this site has no catalog API URL, so the one allowed caller gets a 400',
     url: '/api/v2/catalog/sync/',

@@ -107,6 +107,40 @@ export function createCredentialsRepository() {
       return config;
     },
 
+    async courseRunConfigs(db: Db, siteId: number, runKey: string) {
+      return db
+        .select()
+        .from(credentialConfigs)
+        .where(
+          and(
+            eq(credentialConfigs.siteId, siteId),
+            eq(credentialConfigs.kind, 'course-run'),
+            eq(credentialConfigs.courseRunKey, runKey),
+          ),
+        )
+        .orderBy(asc(credentialConfigs.id));
+    },
+
+    async insertConfig(db: Db, values: typeof credentialConfigs.$inferInsert): Promise<CredentialConfig> {
+      const [row] = await db.insert(credentialConfigs).values(values).returning();
+      if (!row) throw new Error('insert into credential_configs returned no row');
+      return row;
+    },
+
+    async updateConfig(
+      db: Db,
+      id: number,
+      values: Partial<typeof credentialConfigs.$inferInsert>,
+    ): Promise<CredentialConfig> {
+      const [row] = await db
+        .update(credentialConfigs)
+        .set({ ...values, updatedAt: new Date() })
+        .where(eq(credentialConfigs.id, id))
+        .returning();
+      if (!row) throw new Error(`credential config ${id} vanished`);
+      return row;
+    },
+
     /** Creates the config for a run and mode unless it exists (concurrent callers get the same row). */
     async ensureCourseRunConfig(db: Db, siteId: number, runKey: string, runId: number, mode: string) {
       await db

@@ -10,6 +10,7 @@ export const PERMISSIONS = [
   'grades:write',
   'config:read',
   'config:write',
+  'course-certificates:write',
   'catalog:read',
   'catalog:sync',
   'records:read',
@@ -37,6 +38,7 @@ export const BUILT_IN_ROLES: Record<
     permissions: [
       'credentials:read',
       'credentials:issue',
+      'course-certificates:write',
       'credentials:revoke',
       'grades:read',
       'grades:write',
