@@ -3,7 +3,7 @@ import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import { type Actor, type AuditService, diffForAudit } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Site } from '../sites/sites.service.ts';
-import { COURSE_MODES } from './credentials.schema.ts';
+import type { COURSE_MODES } from './credentials.schema.ts';
 import type { CredentialConfig, CredentialsRepository } from './credentials.repository.ts';
 
 export type CourseMode = (typeof COURSE_MODES)[number];
