@@ -299,6 +299,13 @@ const MATRIX: Row[] = [
     expected: permit(['staff', 'issuer', 'lms_worker'], 404),
   })),
   {
+    route: 'POST /api/v2/replace_usernames/',
+    note: 'users:replace (USERNAME_REPLACEMENT_WORKER); an empty body is a 400 for it',
+    url: '/api/v2/replace_usernames/',
+    body: {},
+    expected: permit(['staff', 'replacer'], 400),
+  },
+  {
     route: 'POST /api/v2/catalog/sync/',
     note: 'catalog:sync; this site has no catalog API URL, so the one allowed caller gets a 400',
     url: '/api/v2/catalog/sync/',

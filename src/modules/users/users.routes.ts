@@ -33,8 +33,46 @@ const toUserOut = (user: User) => ({
   is_active: user.isActive,
 });
 
+const Mapping = Type.Record(
+  Type.String({ minLength: 1, maxLength: 150 }),
+  Type.String({ minLength: 1, maxLength: 150 }),
+  {
+    minProperties: 1,
+    maxProperties: 1,
+  },
+);
+const Replacements = Type.Object(
+  { username_mappings: Type.Array(Mapping, { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false },
+);
+
 export function usersRoutes(users: UsersService): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.post(
+      '/api/v2/replace_usernames/',
+      {
+        preValidation: requirePermission('users:replace'),
+        schema: {
+          tags: ['users'],
+          summary: 'Rename (or retire) users, as the LMS asks; each pair succeeds or fails on its own',
+          body: Replacements,
+          response: {
+            200: Type.Object({
+              successful_replacements: Type.Array(Type.Record(Type.String(), Type.String())),
+              failed_replacements: Type.Array(Type.Record(Type.String(), Type.String())),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const mappings = request.body.username_mappings.map(
+          (mapping) => Object.entries(mapping)[0] as [string, string],
+        );
+        const { successful, failed } = await users.replaceUsernames(mappings, actorOf(request));
+        return { successful_replacements: successful, failed_replacements: failed };
+      },
+    );
+
     app.get(
       '/api/v2/users/me/',
       {

@@ -48,6 +48,8 @@ export interface Access {
   permissions: Set<Permission>;
 }
 
+/** The LMS retires a user by renaming them to this prefix and a hash. */
+const RETIRED_PREFIX = 'retired__user_';
 const LOCKOUT_AFTER_FAILURES = 5;
 const LOCKOUT_MINUTES = 15;
 const ACCESS_CACHE_SECONDS = 60;
@@ -158,6 +160,48 @@ export function createUsersService({
         }
         onBatch?.(report);
       }
+    },
+
+    /**
+     * Renames users, one transaction per pair, as the LMS's username replacement (and retirement)
+     * asks. Credentials and grades point at the user row, so one row changes. A retirement (the new
+     * name starts with `retired__user_`) also erases the name and email. Unknown users count as done.
+     */
+    async replaceUsernames(mappings: [string, string][], actor: Actor) {
+      const successful: Record<string, string>[] = [];
+      const failed: Record<string, string>[] = [];
+      for (const [from, to] of mappings) {
+        const pair = { [from]: to };
+        try {
+          await db.transaction(async (tx) => {
+            const user = await repository.findByUsername(tx, from);
+            if (!user || user.username === to) return;
+            const clash = await repository.findByUsername(tx, to);
+            if (clash && clash.id !== user.id) throw new Error('the new username is taken');
+            const retiring = to.startsWith(RETIRED_PREFIX);
+            const values = { username: to, ...(retiring && { fullName: '', email: '' }) };
+            await repository.update(tx, user.id, values);
+            await audit.record(tx, actor, {
+              siteId: null,
+              action: retiring ? 'user.retired' : 'user.renamed',
+              targetType: 'user',
+              targetId: user.id,
+              changes: diffForAudit(user as Record<string, unknown>, values, ['email', 'fullName']),
+            });
+          });
+          successful.push(pair);
+        } catch {
+          failed.push(pair);
+        }
+      }
+      // Cached identities and roles are keyed by username: drop them for every name involved.
+      await cache.delete(
+        ...mappings.flatMap(([from, to]) => [
+          `user:claims:${from.toLowerCase()}`,
+          `user:claims:${to.toLowerCase()}`,
+        ]),
+      );
+      return { successful, failed };
     },
 
     /** Roles and permissions on one site: stored grants, roles given by the sign-in, configured ones. */
