@@ -33,6 +33,7 @@ import { createCatalogSync } from './modules/catalog/catalog-sync.ts';
 import { courseCertificatesRoutes } from './modules/credentials/course-certificates.routes.ts';
 import { createCourseCertificatesService } from './modules/credentials/course-certificates.service.ts';
 import { createCredentialsRepository } from './modules/credentials/credentials.repository.ts';
+import { learnerStatusRoutes } from './modules/credentials/learner-status.routes.ts';
 import { credentialsRoutes } from './modules/credentials/credentials.routes.ts';
 import { createCredentialsService } from './modules/credentials/credentials.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
@@ -269,6 +270,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(credentialsRoutes(services.credentials));
   await app.register(gradesRoutes(services.grades));
   await app.register(courseCertificatesRoutes(services.courseCertificates));
+  await app.register(learnerStatusRoutes(services.credentials));
   await app.register(
     loginRoutes({
       users: services.users,

@@ -305,6 +305,13 @@ const MATRIX: Row[] = [
     body: {},
     expected: permit(['staff', 'replacer'], 400),
   },
+  ...(['learner_cert_status', 'bulk_learner_cert_status'] as const).map((path): Row => ({
+    route: `POST /api/credentials/v1/${path}/`,
+    note: 'learner-status:read (LEARNER_STATUS_WORKER); an empty body is a 400 for those allowed',
+    url: `/api/credentials/v1/${path}/`,
+    body: path === 'learner_cert_status' ? {} : ({ not: 'a list' } as Record<string, unknown>),
+    expected: permit(['staff', 'support', 'issuer', 'lms_worker', 'status_reader'], 400),
+  })),
   {
     route: 'POST /api/v2/catalog/sync/',
     note: 'catalog:sync; this site has no catalog API URL, so the one allowed caller gets a 400',

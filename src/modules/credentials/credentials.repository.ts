@@ -1,7 +1,8 @@
-import { type SQL, and, asc, count, eq, inArray, or, sql } from 'drizzle-orm';
+import { type SQL, and, asc, count, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
 import type { Page } from '../../platform/http/pagination.ts';
-import { courseRuns, programCourseRuns, programs } from '../catalog/catalog.schema.ts';
+import { courseRuns, courses, programCourseRuns, programs } from '../catalog/catalog.schema.ts';
+import { grades } from '../records/records.schema.ts';
 import { users } from '../users/users.schema.ts';
 import {
   credentialConfigs,
@@ -222,6 +223,57 @@ export function createCredentialsRepository() {
         .from(credentialEvents)
         .where(eq(credentialEvents.userCredentialId, credentialId))
         .orderBy(asc(credentialEvents.id));
+    },
+
+    /**
+     * A learner's awarded, visible course credentials (certificate available date unset or past) for
+     * the given courses (UUIDs) and runs (keys or UUIDs), with the grade of each run.
+     */
+    async courseStatus(
+      db: Db,
+      q: { siteId: number; userId: number; courseUuids: string[]; runs: string[]; now: Date },
+    ) {
+      const runUuids = q.runs.filter((run) => /^[0-9a-f-]{36}$/i.test(run)).map((run) => run.toLowerCase());
+      const wanted = [
+        q.courseUuids.length > 0 ? inArray(courses.uuid, q.courseUuids) : undefined,
+        q.runs.length > 0 ? inArray(courseRuns.key, q.runs) : undefined,
+        runUuids.length > 0 ? inArray(courseRuns.uuid, runUuids) : undefined,
+      ].filter((condition): condition is SQL => condition !== undefined);
+      if (wanted.length === 0) return [];
+      return db
+        .select({
+          courseUuid: courses.uuid,
+          runUuid: courseRuns.uuid,
+          runKey: courseRuns.key,
+          status: userCredentials.status,
+          mode: credentialConfigs.mode,
+          availableDate: credentialConfigs.certificateAvailableDate,
+          letterGrade: grades.letterGrade,
+          percentGrade: grades.percentGrade,
+          verified: grades.verified,
+        })
+        .from(userCredentials)
+        .innerJoin(credentialConfigs, eq(credentialConfigs.id, userCredentials.configId))
+        .innerJoin(courseRuns, eq(courseRuns.id, credentialConfigs.courseRunId))
+        .innerJoin(courses, eq(courses.id, courseRuns.courseId))
+        .leftJoin(
+          grades,
+          and(eq(grades.userId, userCredentials.userId), eq(grades.courseRunId, courseRuns.id)),
+        )
+        .where(
+          and(
+            eq(userCredentials.siteId, q.siteId),
+            eq(userCredentials.userId, q.userId),
+            eq(userCredentials.status, 'awarded'),
+            eq(credentialConfigs.kind, 'course-run'),
+            or(
+              isNull(credentialConfigs.certificateAvailableDate),
+              lte(credentialConfigs.certificateAvailableDate, q.now),
+            ),
+            or(...wanted),
+          ),
+        )
+        .orderBy(asc(courseRuns.id));
     },
 
     async byUuid(db: Db, siteId: number, uuid: string): Promise<CredentialRow | undefined> {

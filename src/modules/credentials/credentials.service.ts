@@ -227,6 +227,31 @@ export function createCredentialsService({
       return get(site, uuid);
     },
 
+    /**
+     * A learner's earned, visible course certificates for some courses and runs, with grades (the
+     * learner certificate status API). A learner Laurel does not know has none.
+     */
+    async learnerStatus(
+      site: Site,
+      who: { username?: string; lmsUserId?: number },
+      courseUuids: string[],
+      runs: string[],
+    ) {
+      const user =
+        who.username !== undefined
+          ? await users.findByUsername(who.username)
+          : await users.findByLmsUserId(who.lmsUserId ?? 0);
+      if (!user) return { user: null, status: [] };
+      const rows = await repository.courseStatus(db, {
+        siteId: site.id,
+        userId: user.id,
+        courseUuids,
+        runs,
+        now: clock.now(),
+      });
+      return { user, status: rows };
+    },
+
     attributesOf: (credentialIds: number[]) => repository.attributes(db, credentialIds),
 
     events: (credentialId: number) => repository.events(db, credentialId),

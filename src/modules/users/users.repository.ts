@@ -15,6 +15,16 @@ export function createUsersRepository() {
       return user;
     },
 
+    async findByLmsUserId(db: Db, lmsUserId: number): Promise<User | undefined> {
+      const [user] = await db
+        .select()
+        .from(users)
+        .where(eq(users.lmsUserId, lmsUserId))
+        .orderBy(asc(users.id))
+        .limit(1);
+      return user;
+    },
+
     /** Users lacking a name or an LMS id, in id order after `afterId`, `limit` at a time. */
     async lackingLmsData(db: Db, afterId: number, limit: number): Promise<User[]> {
       return db

@@ -78,6 +78,8 @@ export function createUsersService({
   return {
     findByUsername: (username: string) => repository.findByUsername(db, username),
 
+    findByLmsUserId: (lmsUserId: number) => repository.findByLmsUserId(db, lmsUserId),
+
     async getByUsername(username: string): Promise<User> {
       const user = await repository.findByUsername(db, username);
       if (!user) throw new NotFoundError();
