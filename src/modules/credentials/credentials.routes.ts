@@ -7,6 +7,7 @@ import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pag
 import { uuidHex } from '../../platform/ids.ts';
 import { actorOf } from '../auth/actor.ts';
 import { authorize, requireAuthentication, requirePermission } from '../auth/authorize.ts';
+import { CREDENTIALS_THROTTLE } from '../auth/throttle.ts';
 import type { CredentialRow } from './credentials.repository.ts';
 import type { CredentialStatus, CredentialsService } from './credentials.service.ts';
 
@@ -98,6 +99,7 @@ export function credentialsRoutes(credentials: CredentialsService): FastifyPlugi
       '/api/v2/credentials/',
       {
         preValidation: requireAuthentication,
+        config: CREDENTIALS_THROTTLE,
         schema: {
           tags: ['credentials'],
           summary: 'Credentials of this site; a learner may list their own with ?username=',
@@ -136,6 +138,7 @@ export function credentialsRoutes(credentials: CredentialsService): FastifyPlugi
       '/api/v2/credentials/',
       {
         preValidation: requirePermission('credentials:issue'),
+        config: CREDENTIALS_THROTTLE,
         schema: {
           tags: ['credentials'],
           summary: 'Make a learner hold (or not hold) a credential: update or create, always 201',
@@ -169,6 +172,7 @@ export function credentialsRoutes(credentials: CredentialsService): FastifyPlugi
       '/api/v2/credentials/:uuid/',
       {
         preValidation: requireAuthentication,
+        config: CREDENTIALS_THROTTLE,
         schema: {
           tags: ['credentials'],
           summary: 'A credential',
@@ -188,6 +192,7 @@ export function credentialsRoutes(credentials: CredentialsService): FastifyPlugi
         method,
         url: '/api/v2/credentials/:uuid/',
         preValidation: requirePermission('credentials:issue'),
+        config: CREDENTIALS_THROTTLE,
         schema: {
           tags: ['credentials'],
           summary: "Change a credential's status",
@@ -209,6 +214,7 @@ export function credentialsRoutes(credentials: CredentialsService): FastifyPlugi
       '/api/v2/credentials/:uuid/',
       {
         preValidation: requirePermission('credentials:revoke'),
+        config: CREDENTIALS_THROTTLE,
         schema: {
           tags: ['credentials'],
           summary: 'Revoke a credential (kept, hidden publicly); 200 with it',

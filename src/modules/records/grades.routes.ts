@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { drfDate } from '../../platform/http/formats.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
+import { GRADES_THROTTLE } from '../auth/throttle.ts';
 import type { GradeRow } from './grades.repository.ts';
 import type { GradeInput, GradesService } from './grades.service.ts';
 
@@ -87,6 +88,7 @@ export function gradesRoutes(grades: GradesService): FastifyPluginAsyncTypebox {
       '/api/v2/grades/',
       {
         preValidation: requirePermission('grades:write'),
+        config: GRADES_THROTTLE,
         schema: {
           tags: ['grades'],
           summary: "Record a learner's grade in a course run (update or create; 201)",
@@ -106,6 +108,7 @@ export function gradesRoutes(grades: GradesService): FastifyPluginAsyncTypebox {
         method,
         url: '/api/v2/grades/:id/',
         preValidation: requirePermission('grades:write'),
+        config: GRADES_THROTTLE,
         schema: {
           tags: ['grades'],
           summary: 'Change a grade',
