@@ -40,6 +40,7 @@ import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { SYSTEM_ACTOR, createAuditService } from './modules/audit/audit.service.ts';
 import { registerAuthentication } from './modules/auth/authentication.ts';
 import { csrfToken } from './modules/auth/csrf.ts';
+import { idempotency } from './modules/auth/idempotency.ts';
 import { createJwtVerifier } from './modules/auth/jwt-verifier.ts';
 import { loginRoutes } from './modules/auth/login.routes.ts';
 import { createServiceTokens } from './modules/auth/service-tokens.ts';
@@ -267,9 +268,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(usersRoutes(services.users));
   await app.register(auditRoutes(services.audit));
   await app.register(catalogRoutes(services.catalog));
-  await app.register(credentialsRoutes(services.credentials));
-  await app.register(gradesRoutes(services.grades));
-  await app.register(courseCertificatesRoutes(services.courseCertificates));
+  const idempotent = idempotency(cache);
+  await app.register(credentialsRoutes(services.credentials, idempotent));
+  await app.register(gradesRoutes(services.grades, idempotent));
+  await app.register(courseCertificatesRoutes(services.courseCertificates, idempotent));
   await app.register(learnerStatusRoutes(services.credentials));
   await app.register(
     loginRoutes({

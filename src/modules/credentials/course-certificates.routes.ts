@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { drfDate } from '../../platform/http/formats.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
+import type { Idempotency } from '../auth/idempotency.ts';
 import type { Site } from '../sites/sites.service.ts';
 import type {
   CourseCertificateChange,
@@ -60,11 +61,15 @@ const toOut = (site: Site, config: CredentialConfig, linked: boolean) => ({
 });
 
 /** `/api/v2/course_certificates/`: how the LMS tells Laurel about a course run's certificate. */
-export function courseCertificatesRoutes(service: CourseCertificatesService): FastifyPluginAsyncTypebox {
+export function courseCertificatesRoutes(
+  service: CourseCertificatesService,
+  idempotent: Idempotency,
+): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/api/v2/course_certificates/',
       {
+        ...idempotent,
         preValidation: requirePermission('course-certificates:write'),
         schema: {
           tags: ['credentials'],

@@ -7,6 +7,7 @@ import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pag
 import { uuidHex } from '../../platform/ids.ts';
 import { actorOf } from '../auth/actor.ts';
 import { authorize, requireAuthentication, requirePermission } from '../auth/authorize.ts';
+import type { Idempotency } from '../auth/idempotency.ts';
 import { CREDENTIALS_THROTTLE } from '../auth/throttle.ts';
 import type { CredentialRow } from './credentials.repository.ts';
 import type { CredentialStatus, CredentialsService } from './credentials.service.ts';
@@ -62,7 +63,10 @@ const IssueBody = Type.Object(
 const StatusBody = Type.Object({ status: Status }, { additionalProperties: false });
 const UuidParams = Type.Object({ uuid: Type.String({ maxLength: 64 }) });
 
-export function credentialsRoutes(credentials: CredentialsService): FastifyPluginAsyncTypebox {
+export function credentialsRoutes(
+  credentials: CredentialsService,
+  idempotent: Idempotency,
+): FastifyPluginAsyncTypebox {
   /** Rows as the Open edX API shows them, attributes included. */
   async function represent(request: FastifyRequest, rows: CredentialRow[]) {
     const attributes = await credentials.attributesOf(rows.map((row) => row.credential.id));
@@ -137,6 +141,7 @@ export function credentialsRoutes(credentials: CredentialsService): FastifyPlugi
     app.post(
       '/api/v2/credentials/',
       {
+        ...idempotent,
         preValidation: requirePermission('credentials:issue'),
         config: CREDENTIALS_THROTTLE,
         schema: {

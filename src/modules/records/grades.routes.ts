@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { drfDate } from '../../platform/http/formats.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
+import type { Idempotency } from '../auth/idempotency.ts';
 import { GRADES_THROTTLE } from '../auth/throttle.ts';
 import type { GradeRow } from './grades.repository.ts';
 import type { GradeInput, GradesService } from './grades.service.ts';
@@ -82,11 +83,12 @@ const toGradeOut = ({ grade, username, courseRunKey }: GradeRow) => ({
 });
 
 /** The Open edX grade endpoints: POST upserts by (username, course run); PUT/PATCH by id. */
-export function gradesRoutes(grades: GradesService): FastifyPluginAsyncTypebox {
+export function gradesRoutes(grades: GradesService, idempotent: Idempotency): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/api/v2/grades/',
       {
+        ...idempotent,
         preValidation: requirePermission('grades:write'),
         config: GRADES_THROTTLE,
         schema: {

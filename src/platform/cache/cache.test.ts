@@ -29,8 +29,14 @@ describe.each(implementations)('$name cache', ({ create }) => {
   afterAll(async () => {
     // Every key the tests below write, so a Redis run leaves nothing behind.
     const keys = ['object', 'number', 'string', 'false', 'null', 'overwrite', 'copy', 'short', 'long'];
-    await cache.delete(...keys, 'd3', 'kept', 'wrapped', 'rewrapped', 'nothing', 'failing');
+    await cache.delete(...keys, 'd3', 'kept', 'wrapped', 'rewrapped', 'nothing', 'failing', 'added');
     await cache.close();
+  });
+
+  it('adds a value only when the key is absent', async () => {
+    expect(await cache.add('added', { first: true }, 60)).toBe(true);
+    expect(await cache.add('added', { first: false }, 60)).toBe(false);
+    expect(await cache.get('added')).toEqual({ first: true });
   });
 
   it('returns undefined for a missing key', async () => {

@@ -6,6 +6,8 @@ export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
   set<T>(key: string, value: T, ttlSeconds: number): Promise<void>;
   delete(...keys: string[]): Promise<void>;
+  /** Stores the value only if the key is absent; says whether it did (atomic in Redis). */
+  add<T>(key: string, value: T, ttlSeconds: number): Promise<boolean>;
   /** Returns the cached value, or computes, stores and returns it. */
   wrap<T>(key: string, ttlSeconds: number, compute: () => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -19,6 +19,11 @@ export function createMemoryCache(options: { maxEntries?: number; maxBytes?: num
     async set(key, value, ttlSeconds) {
       lru.set(key, JSON.stringify(value), { ttl: ttlSeconds * 1000 });
     },
+    async add(key, value, ttlSeconds) {
+      if (lru.has(key)) return false;
+      lru.set(key, JSON.stringify(value), { ttl: ttlSeconds * 1000 });
+      return true;
+    },
     async delete(...keys) {
       for (const key of keys) lru.delete(key);
     },

@@ -14,6 +14,16 @@ export function createRedisCache(url: string, { prefix }: { prefix: string }): C
     async set(key, value, ttlSeconds) {
       await redis.set(prefix + key, JSON.stringify(value), 'EX', Math.max(1, Math.ceil(ttlSeconds)));
     },
+    async add(key, value, ttlSeconds) {
+      const stored = await redis.set(
+        prefix + key,
+        JSON.stringify(value),
+        'EX',
+        Math.max(1, Math.ceil(ttlSeconds)),
+        'NX',
+      );
+      return stored === 'OK';
+    },
     async delete(...keys) {
       if (keys.length > 0) await redis.del(...keys.map((key) => prefix + key));
     },

@@ -1,0 +1,88 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
+import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
+import { CLI_ACTOR } from '../audit/audit.service.ts';
+
+const ISSUER = {
+  issuer: 'https://lms.example.org/oauth2',
+  audience: 'laurel',
+  secret: 'idempotency-test-secret-012345678',
+};
+
+describe('Idempotency-Key on POST', () => {
+  let t: TestApp;
+  let catalog: FakeCatalog;
+  let headers: Record<string, string>;
+  let body: { username: string; status: string; credential: { course_run_key: string; mode: string } };
+
+  beforeAll(async () => {
+    catalog = await startFakeCatalog();
+    t = await createTestApp({
+      JWT_ISSUERS: JSON.stringify([ISSUER]),
+      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
+    });
+    const { sites, catalog: catalogService } = t.app.laurel.services;
+    await catalogService.syncSite(
+      await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR),
+      {},
+      CLI_ACTOR,
+    );
+    const token = await new SignJWT({ preferred_username: 'lms_worker' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER.issuer)
+      .setAudience(ISSUER.audience)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(ISSUER.secret));
+    headers = { authorization: `JWT ${token}` };
+    body = {
+      username: 'alice',
+      status: 'awarded',
+      credential: { course_run_key: catalog.data.courses[0]!.course_runs[0]!.key, mode: 'verified' },
+    };
+  });
+  afterAll(async () => {
+    await t?.close();
+    await catalog?.stop();
+  });
+
+  const post = (payload: object, key?: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v2/credentials/',
+      headers: { ...headers, ...(key && { 'idempotency-key': key }) },
+      payload,
+    });
+
+  it('replays the first answer for a retried request instead of acting again', async () => {
+    const first = await post(body, 'award-alice-1');
+    expect(first.statusCode).toBe(201);
+    // Meanwhile the credential is revoked by another request.
+    expect((await post({ ...body, status: 'revoked' })).json().status).toBe('revoked');
+
+    const retried = await post(body, 'award-alice-1');
+    expect(retried.statusCode).toBe(201);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    expect(retried.json()).toEqual(first.json());
+    const now = await t.app.inject({ url: `/api/v2/credentials/${first.json().uuid}/`, headers });
+    expect(now.json().status).toBe('revoked');
+  });
+
+  it('refuses the same key with a different request', async () => {
+    const response = await post({ ...body, status: 'revoked' }, 'award-alice-1');
+    expect(response.statusCode).toBe(422);
+    expect(response.json()).toEqual({ detail: 'This Idempotency-Key was used with a different request.' });
+  });
+
+  it('refuses a malformed key', async () => {
+    const response = await post(body, 'x'.repeat(300));
+    expect(response.statusCode).toBe(400);
+    expect(Object.keys(response.json())).toEqual(['Idempotency-Key']);
+  });
+
+  it('acts normally on a new key', async () => {
+    const response = await post(body, 'award-alice-2');
+    expect(response.headers['idempotent-replayed']).toBeUndefined();
+    expect(response.json().status).toBe('awarded');
+  });
+});
