@@ -34,6 +34,9 @@ import { courseCertificatesRoutes } from './modules/credentials/course-certifica
 import { createCourseCertificatesService } from './modules/credentials/course-certificates.service.ts';
 import { createCredentialsRepository } from './modules/credentials/credentials.repository.ts';
 import { learnerStatusRoutes } from './modules/credentials/learner-status.routes.ts';
+import { createProgramConfigsRepository } from './modules/credentials/program-configs.repository.ts';
+import { programConfigsRoutes } from './modules/credentials/program-configs.routes.ts';
+import { createProgramConfigsService } from './modules/credentials/program-configs.service.ts';
 import { credentialsRoutes } from './modules/credentials/credentials.routes.ts';
 import { createCredentialsService } from './modules/credentials/credentials.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
@@ -144,6 +147,13 @@ export function createServices(
     catalog,
     audit,
   });
+  const programConfigs = createProgramConfigsService({
+    database,
+    repository: createProgramConfigsRepository(),
+    credentials: credentialsRepository,
+    catalog,
+    audit,
+  });
   const grades = createGradesService({
     database,
     repository: createGradesRepository(),
@@ -162,6 +172,7 @@ export function createServices(
     catalog,
     credentials,
     courseCertificates,
+    programConfigs,
     grades,
   };
 }
@@ -273,6 +284,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(gradesRoutes(services.grades, idempotent));
   await app.register(courseCertificatesRoutes(services.courseCertificates, idempotent));
   await app.register(learnerStatusRoutes(services.credentials));
+  await app.register(programConfigsRoutes(services.programConfigs));
   await app.register(
     loginRoutes({
       users: services.users,

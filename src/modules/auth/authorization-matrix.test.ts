@@ -312,6 +312,41 @@ const MATRIX: Row[] = [
     body: path === 'learner_cert_status' ? {} : ({ not: 'a list' } as Record<string, unknown>),
     expected: permit(['staff', 'support', 'issuer', 'lms_worker', 'status_reader'], 400),
   })),
+  ...(['program_certificates', 'signatories'] as const).flatMap((path): Row[] => [
+    {
+      route: `GET /api/v2/${path}/`,
+      note: 'config:read',
+      url: `/api/v2/${path}/`,
+      expected: permit(['staff', 'support']),
+      check: (body) => expect(body).toMatchObject({ count: 0 }),
+    },
+    {
+      route: `POST /api/v2/${path}/`,
+      note: 'config:write; an empty body is a 400 for those allowed',
+      url: `/api/v2/${path}/`,
+      body: {},
+      expected: permit(['staff'], 400),
+    },
+    {
+      route: `GET /api/v2/${path}/{uuid}/`,
+      note: 'config:read; unknown',
+      url: `/api/v2/${path}/6a2b58c1-0000-4000-8000-000000000000/`,
+      expected: permit(['staff', 'support'], 404),
+    },
+    {
+      route: `PATCH /api/v2/${path}/{uuid}/`,
+      note: 'config:write; unknown',
+      url: `/api/v2/${path}/6a2b58c1-0000-4000-8000-000000000000/`,
+      body: {},
+      expected: permit(['staff'], 404),
+    },
+    {
+      route: `DELETE /api/v2/${path}/{uuid}/`,
+      note: 'config:write; unknown',
+      url: `/api/v2/${path}/6a2b58c1-0000-4000-8000-000000000000/`,
+      expected: permit(['staff'], 404),
+    },
+  ]),
   {
     route: 'POST /api/v2/catalog/sync/',
     note: 'catalog:sync; this site has no catalog API URL, so the one allowed caller gets a 400',

@@ -1,0 +1,308 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { drfDate } from '../../platform/http/formats.ts';
+import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
+import { actorOf } from '../auth/actor.ts';
+import { requirePermission } from '../auth/authorize.ts';
+import type { ProgramConfigRow, Signatory } from './program-configs.repository.ts';
+import type { ProgramConfigInput, ProgramConfigsService } from './program-configs.service.ts';
+
+const Language = Type.Union([Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }), Type.Null()]);
+const ConfigFields = {
+  is_active: Type.Optional(Type.Boolean()),
+  title: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
+  language: Type.Optional(Language),
+  use_org_name: Type.Optional(Type.Boolean()),
+  include_hours_of_effort: Type.Optional(Type.Boolean()),
+  signatories: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10 })),
+};
+const ProgramCertificate = Type.Object(
+  {
+    uuid: Type.String(),
+    program_uuid: Type.String(),
+    program_title: Type.String(),
+    is_active: Type.Boolean(),
+    title: Type.Union([Type.String(), Type.Null()]),
+    language: Type.Union([Type.String(), Type.Null()]),
+    use_org_name: Type.Boolean(),
+    include_hours_of_effort: Type.Boolean(),
+    signatories: Type.Array(Type.String()),
+    created: Type.String(),
+    modified: Type.String(),
+  },
+  { $id: 'ProgramCertificate' },
+);
+const SignatoryFields = {
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  title: Type.String({ maxLength: 255 }),
+  organization_name_override: Type.Union([Type.String({ maxLength: 255 }), Type.Null()]),
+};
+const SignatoryOut = Type.Object(
+  {
+    uuid: Type.String(),
+    name: Type.String(),
+    title: Type.String(),
+    organization_name_override: Type.Union([Type.String(), Type.Null()]),
+    created: Type.String(),
+    modified: Type.String(),
+  },
+  { $id: 'Signatory' },
+);
+const UuidParams = Type.Object({ uuid: Type.String({ maxLength: 64 }) });
+
+type ConfigBody = {
+  is_active?: boolean;
+  title?: string | null;
+  language?: string | null;
+  use_org_name?: boolean;
+  include_hours_of_effort?: boolean;
+  signatories?: string[];
+};
+const inputOf = (body: ConfigBody): ProgramConfigInput => ({
+  isActive: body.is_active,
+  title: body.title,
+  language: body.language,
+  useOrgName: body.use_org_name,
+  includeHoursOfEffort: body.include_hours_of_effort,
+  signatories: body.signatories,
+});
+const toSignatoryOut = (signatory: Signatory) => ({
+  uuid: signatory.uuid,
+  name: signatory.name,
+  title: signatory.title,
+  organization_name_override: signatory.organizationNameOverride,
+  created: drfDate(signatory.createdAt),
+  modified: drfDate(signatory.updatedAt),
+});
+
+/** Program certificate configurations (`/api/v2/program_certificates/`) and signatories (`/api/v2/signatories/`). */
+export function programConfigsRoutes(service: ProgramConfigsService): FastifyPluginAsyncTypebox {
+  async function represent(rows: ProgramConfigRow[]) {
+    const signatories = await service.signatoriesOf(rows.map((row) => row.config.id));
+    return rows.map(({ config, programUuid, programTitle }) => ({
+      uuid: config.uuid,
+      program_uuid: programUuid,
+      program_title: programTitle,
+      is_active: config.isActive,
+      title: config.title,
+      language: config.language,
+      use_org_name: config.useOrgName,
+      include_hours_of_effort: config.includeHoursOfEffort,
+      signatories: signatories.get(config.id) ?? [],
+      created: drfDate(config.createdAt),
+      modified: drfDate(config.updatedAt),
+    }));
+  }
+  const one = async (row: ProgramConfigRow) => {
+    const [shown] = await represent([row]);
+    if (!shown) throw new Error('a configuration could not be represented');
+    return shown;
+  };
+
+  return async (app) => {
+    app.get(
+      '/api/v2/program_certificates/',
+      {
+        preValidation: requirePermission('config:read'),
+        schema: {
+          tags: ['configuration'],
+          summary: 'Program certificate configurations of this site',
+          querystring: Type.Object(PageQuery.properties, { additionalProperties: false }),
+          response: { 200: Paginated(ProgramCertificate) },
+        },
+      },
+      async (request) => {
+        const page = pageOf(request.query);
+        const { count, rows } = await service.listConfigs(request.site, page);
+        return paginated(request, page, count, await represent(rows));
+      },
+    );
+
+    app.post(
+      '/api/v2/program_certificates/',
+      {
+        preValidation: requirePermission('config:write'),
+        schema: {
+          tags: ['configuration'],
+          summary: 'Configure the certificate of a program',
+          body: Type.Object(
+            { program_uuid: Type.String({ maxLength: 64 }), ...ConfigFields },
+            { additionalProperties: false },
+          ),
+          response: { 201: ProgramCertificate },
+        },
+      },
+      async (request, reply) => {
+        const row = await service.createConfig(
+          request.site,
+          request.body.program_uuid,
+          inputOf(request.body),
+          actorOf(request),
+        );
+        return reply.status(201).send(await one(row));
+      },
+    );
+
+    app.get(
+      '/api/v2/program_certificates/:uuid/',
+      {
+        preValidation: requirePermission('config:read'),
+        schema: {
+          tags: ['configuration'],
+          summary: 'One program certificate configuration',
+          params: UuidParams,
+          response: { 200: ProgramCertificate },
+        },
+      },
+      async (request) => one(await service.getConfig(request.site, request.params.uuid)),
+    );
+
+    app.patch(
+      '/api/v2/program_certificates/:uuid/',
+      {
+        preValidation: requirePermission('config:write'),
+        schema: {
+          tags: ['configuration'],
+          summary: 'Change a program certificate configuration',
+          params: UuidParams,
+          body: Type.Object(ConfigFields, { additionalProperties: false }),
+          response: { 200: ProgramCertificate },
+        },
+      },
+      async (request) =>
+        one(
+          await service.updateConfig(
+            request.site,
+            request.params.uuid,
+            inputOf(request.body),
+            actorOf(request),
+          ),
+        ),
+    );
+
+    app.delete(
+      '/api/v2/program_certificates/:uuid/',
+      {
+        preValidation: requirePermission('config:write'),
+        schema: {
+          tags: ['configuration'],
+          summary: 'Delete a configuration no credential uses (409 otherwise)',
+          params: UuidParams,
+        },
+      },
+      async (request, reply) => {
+        await service.deleteConfig(request.site, request.params.uuid, actorOf(request));
+        return reply.status(204).send();
+      },
+    );
+
+    app.get(
+      '/api/v2/signatories/',
+      {
+        preValidation: requirePermission('config:read'),
+        schema: {
+          tags: ['configuration'],
+          summary: 'Signatories of this site',
+          querystring: Type.Object(PageQuery.properties, { additionalProperties: false }),
+          response: { 200: Paginated(SignatoryOut) },
+        },
+      },
+      async (request) => {
+        const page = pageOf(request.query);
+        const { count, rows } = await service.listSignatories(request.site, page);
+        return paginated(request, page, count, rows.map(toSignatoryOut));
+      },
+    );
+
+    app.post(
+      '/api/v2/signatories/',
+      {
+        preValidation: requirePermission('config:write'),
+        schema: {
+          tags: ['configuration'],
+          summary: 'Add a signatory',
+          body: Type.Object(
+            {
+              name: SignatoryFields.name,
+              title: Type.Optional(SignatoryFields.title),
+              organization_name_override: Type.Optional(SignatoryFields.organization_name_override),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 201: SignatoryOut },
+        },
+      },
+      async (request, reply) => {
+        const { name, title, organization_name_override: override } = request.body;
+        const signatory = await service.createSignatory(
+          request.site,
+          { name, title, organizationNameOverride: override },
+          actorOf(request),
+        );
+        return reply.status(201).send(toSignatoryOut(signatory));
+      },
+    );
+
+    app.get(
+      '/api/v2/signatories/:uuid/',
+      {
+        preValidation: requirePermission('config:read'),
+        schema: {
+          tags: ['configuration'],
+          summary: 'One signatory',
+          params: UuidParams,
+          response: { 200: SignatoryOut },
+        },
+      },
+      async (request) => toSignatoryOut(await service.getSignatory(request.site, request.params.uuid)),
+    );
+
+    app.patch(
+      '/api/v2/signatories/:uuid/',
+      {
+        preValidation: requirePermission('config:write'),
+        schema: {
+          tags: ['configuration'],
+          summary: 'Change a signatory',
+          params: UuidParams,
+          body: Type.Object(
+            {
+              name: Type.Optional(SignatoryFields.name),
+              title: Type.Optional(SignatoryFields.title),
+              organization_name_override: Type.Optional(SignatoryFields.organization_name_override),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: SignatoryOut },
+        },
+      },
+      async (request) => {
+        const { name, title, organization_name_override: override } = request.body;
+        const changes = {
+          ...(name !== undefined && { name }),
+          ...(title !== undefined && { title }),
+          ...(override !== undefined && { organizationNameOverride: override }),
+        };
+        return toSignatoryOut(
+          await service.updateSignatory(request.site, request.params.uuid, changes, actorOf(request)),
+        );
+      },
+    );
+
+    app.delete(
+      '/api/v2/signatories/:uuid/',
+      {
+        preValidation: requirePermission('config:write'),
+        schema: {
+          tags: ['configuration'],
+          summary: 'Delete a signatory no configuration shows (409 otherwise)',
+          params: UuidParams,
+        },
+      },
+      async (request, reply) => {
+        await service.deleteSignatory(request.site, request.params.uuid, actorOf(request));
+        return reply.status(204).send();
+      },
+    );
+  };
+}
