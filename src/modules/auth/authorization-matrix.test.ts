@@ -246,6 +246,13 @@ const MATRIX: Row[] = [
     expected: permit(['staff', 'issuer', 'lms_worker'], 400),
   },
   {
+    route: 'POST /api/v2/credentials/bulk/',
+    note: 'credentials:issue; an empty body is a 400 for those allowed',
+    url: '/api/v2/credentials/bulk/',
+    body: {},
+    expected: permit(['staff', 'issuer', 'lms_worker'], 400),
+  },
+  {
     route: 'GET /api/v2/credentials/{uuid}/',
     note: 'unknown credential: 404 to anyone signed in',
     url: '/api/v2/credentials/6a2b58c1-0000-4000-8000-000000000000/',

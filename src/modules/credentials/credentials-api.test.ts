@@ -264,6 +264,56 @@ describe('credentials API (/api/v2/credentials/)', () => {
     });
   });
 
+  describe('bulk issuance', () => {
+    it('issues each item on its own: valid ones are written, invalid ones explained', async () => {
+      const before = await countCredentials();
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v2/credentials/bulk/',
+        headers: auth.lms_worker,
+        payload: {
+          items: [
+            courseCredential('erin'),
+            { username: 'frank', credential: { course_run_key: 'course-v1:No+Such+Run', mode: 'verified' } },
+            { username: 'gina' },
+            'not an object',
+            courseCredential('hugo', { status: 'revoked' }),
+          ],
+        },
+      });
+      expect(response.statusCode).toBe(200);
+      const body = response.json();
+      expect(body).toMatchObject({ succeeded: 2, failed: 3 });
+      expect(body.results.map((r: { index: number; status: number }) => [r.index, r.status])).toEqual([
+        [0, 201],
+        [1, 400],
+        [2, 400],
+        [3, 400],
+        [4, 201],
+      ]);
+      expect(body.results[0].credential).toMatchObject({ username: 'erin', status: 'awarded' });
+      expect(body.results[1].errors).toEqual({
+        credential: { course_run_key: [expect.stringContaining('not in this site')] },
+      });
+      expect(body.results[2].errors).toEqual({ credential: ['This field is required.'] });
+      expect(body.results[4].credential).toMatchObject({ username: 'hugo', status: 'revoked' });
+      expect(await countCredentials()).toBe((before ?? 0) + 2);
+    });
+
+    it('refuses more than 1,000 items, or none', async () => {
+      const many = Array.from({ length: 1001 }, () => courseCredential('x'));
+      for (const items of [many, []]) {
+        const response = await t.app.inject({
+          method: 'POST',
+          url: '/api/v2/credentials/bulk/',
+          headers: auth.lms_worker,
+          payload: { items },
+        });
+        expect(response.statusCode).toBe(400);
+      }
+    });
+  });
+
   describe('changing status', () => {
     it('revokes with PATCH and DELETE (200 with the credential), as the one write path records', async () => {
       const { uuid } = (await post(courseCredential('carol'))).json();

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+import { ValidationError } from '../../platform/errors.ts';
+import { validationErrorFrom } from '../../platform/http/error-handler.ts';
 import { drfDate } from '../../platform/http/formats.ts';
 import { requestOrigin } from '../../platform/http/origin.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
@@ -10,7 +13,7 @@ import { authorize, requireAuthentication, requirePermission } from '../auth/aut
 import type { Idempotency } from '../auth/idempotency.ts';
 import { CREDENTIALS_THROTTLE } from '../auth/throttle.ts';
 import type { CredentialRow } from './credentials.repository.ts';
-import type { CredentialStatus, CredentialsService } from './credentials.service.ts';
+import type { CredentialStatus, CredentialsService, IssueRequest } from './credentials.service.ts';
 
 const Status = Type.Union([Type.Literal('awarded'), Type.Literal('revoked')]);
 const Attribute = Type.Object(
@@ -60,6 +63,34 @@ const IssueBody = Type.Object(
   },
   { additionalProperties: false },
 );
+type IssueFields = Static<typeof IssueBody>;
+
+/** The service's request from the Open edX body. */
+const issueRequestOf = (body: IssueFields): IssueRequest => ({
+  username: body.username,
+  lmsUserId: body.lms_user_id ?? undefined,
+  credential: {
+    programUuid: body.credential.program_uuid,
+    courseRunKey: body.credential.course_run_key,
+    mode: body.credential.mode,
+  },
+  status: body.status ?? 'awarded',
+  attributes: body.attributes ?? [],
+  dateOverride: body.date_override ? new Date(body.date_override.date) : null,
+});
+
+const BulkResult = Type.Object({
+  index: Type.Integer(),
+  status: Type.Integer(),
+  credential: Type.Optional(CredentialOut),
+  errors: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+const BulkOut = Type.Object({
+  succeeded: Type.Integer(),
+  failed: Type.Integer(),
+  results: Type.Array(BulkResult),
+});
+
 const StatusBody = Type.Object({ status: Status }, { additionalProperties: false });
 const UuidParams = Type.Object({ uuid: Type.String({ maxLength: 64 }) });
 
@@ -152,24 +183,43 @@ export function credentialsRoutes(
         },
       },
       async (request, reply) => {
-        const body = request.body;
-        const row = await credentials.issue(
-          request.site,
-          {
-            username: body.username,
-            lmsUserId: body.lms_user_id ?? undefined,
-            credential: {
-              programUuid: body.credential.program_uuid,
-              courseRunKey: body.credential.course_run_key,
-              mode: body.credential.mode,
-            },
-            status: body.status ?? 'awarded',
-            attributes: body.attributes ?? [],
-            dateOverride: body.date_override ? new Date(body.date_override.date) : null,
-          },
-          actorOf(request),
-        );
+        const row = await credentials.issue(request.site, issueRequestOf(request.body), actorOf(request));
         return reply.status(201).send(await one(request, row));
+      },
+    );
+
+    app.post(
+      '/api/v2/credentials/bulk/',
+      {
+        ...idempotent,
+        preValidation: requirePermission('credentials:issue'),
+        config: CREDENTIALS_THROTTLE,
+        schema: {
+          tags: ['credentials'],
+          summary: 'Up to 1,000 POSTs in one: each item succeeds or fails on its own (partial success)',
+          body: Type.Object(
+            { items: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 1000 }) },
+            { additionalProperties: false },
+          ),
+          response: { 200: BulkOut },
+        },
+      },
+      async (request) => {
+        const actor = actorOf(request);
+        const results: Static<typeof BulkResult>[] = [];
+        for (const [index, item] of request.body.items.entries()) {
+          try {
+            if (!Value.Check(IssueBody, item))
+              throw validationErrorFrom([...Value.Errors(IssueBody, item)] as never, 'body');
+            const row = await credentials.issue(request.site, issueRequestOf(item), actor);
+            results.push({ index, status: 201, credential: await one(request, row) });
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error;
+            results.push({ index, status: 400, errors: error.fields as Record<string, unknown> });
+          }
+        }
+        const succeeded = results.filter((result) => result.status === 201).length;
+        return { succeeded, failed: results.length - succeeded, results };
       },
     );
 

@@ -32,6 +32,7 @@ function messageOf(issue: SchemaIssue): string {
     case 'required':
       return 'This field is required.';
     case 'additionalProperties':
+    case 'boolean': // TypeBox's own checker reports an unknown field as `false` schema
       return 'Unknown field.';
     case 'type':
       return `Must be ${String(issue.params.type ?? 'of the right type')}.`;
@@ -52,6 +53,9 @@ function messageOf(issue: SchemaIssue): string {
 export function validationErrorFrom(issues: SchemaIssue[], context: string | undefined): ValidationError {
   const fields: Record<string, string[]> = {};
   for (const issue of issues) {
+    // TypeBox also lists the unknown fields together; each was already reported on its own.
+    if (issue.keyword === 'additionalProperties' && Array.isArray(issue.params.additionalProperties))
+      continue;
     const field = fieldOf(issue, context);
     const list = (fields[field] ??= []);
     const message = messageOf(issue);
