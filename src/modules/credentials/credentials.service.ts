@@ -6,6 +6,7 @@ import { parseUuid } from '../../platform/ids.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Site } from '../sites/sites.service.ts';
+import { isValidUsername } from '../users/usernames.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { COURSE_MODES } from './credentials.schema.ts';
 import type { CredentialFilter, CredentialRow, CredentialsRepository } from './credentials.repository.ts';
@@ -58,8 +59,12 @@ export function createCredentialsService({
 }: CredentialsServiceDeps) {
   const { db } = database;
 
-  /** The configuration a request names, checked as Open edX checks it (but scoped to the site). */
-  async function configFor(site: Site, subject: CredentialSubject) {
+  /**
+   * The configuration a request names, checked as Open edX checks it (but scoped to the site). A
+   * course run's configuration is created on first use, unless `create` is off (a dry run), where
+   * null stands for "would be created".
+   */
+  async function configFor(site: Site, subject: CredentialSubject, create = true) {
     if (subject.programUuid) {
       const uuid = parseUuid(subject.programUuid);
       const program = uuid ? await catalog.program(site.id, uuid) : undefined;
@@ -92,7 +97,10 @@ export function createCredentialsService({
         `Course run ${subject.courseRunKey} is not in this site's catalog.`,
       );
     }
-    const config = await repository.ensureCourseRunConfig(db, site.id, run.key, run.id, mode);
+    const config = create
+      ? await repository.ensureCourseRunConfig(db, site.id, run.key, run.id, mode)
+      : ((await repository.courseRunConfig(db, site.id, run.key, mode)) ?? null);
+    if (config === null) return null;
     if (!config?.isActive) {
       throw ValidationError.nested(
         'credential',
@@ -178,6 +186,15 @@ export function createCredentialsService({
     });
   }
 
+  function checkRequest(request: IssueRequest): void {
+    if (!isValidUsername(request.username)) {
+      throw ValidationError.field('username', 'Enter a valid username: letters, digits and _ . @ + - only.');
+    }
+    const names = request.attributes.map((a) => a.name);
+    if (new Set(names).size !== names.length)
+      throw ValidationError.field('attributes', 'Attribute names cannot be duplicated.');
+  }
+
   async function get(site: Site, uuid: string): Promise<CredentialRow> {
     const parsed = parseUuid(uuid);
     const row = parsed ? await repository.byUuid(db, site.id, parsed) : undefined;
@@ -188,12 +205,17 @@ export function createCredentialsService({
   return {
     get,
 
+    /** Everything `issue` would refuse, without writing anything (for dry runs). */
+    async check(site: Site, request: IssueRequest): Promise<void> {
+      checkRequest(request);
+      await configFor(site, request.credential, false);
+    },
+
     /** Upsert as the Open edX API does it: POST means "make this true". */
     async issue(site: Site, request: IssueRequest, actor: Actor): Promise<CredentialRow> {
-      const names = request.attributes.map((a) => a.name);
-      if (new Set(names).size !== names.length)
-        throw ValidationError.field('attributes', 'Attribute names cannot be duplicated.');
+      checkRequest(request);
       const config = await configFor(site, request.credential);
+      if (!config) throw new Error('a course-run configuration was not created');
       const user = await users.syncFromClaims(
         { username: request.username, lmsUserId: request.lmsUserId },
         actor,

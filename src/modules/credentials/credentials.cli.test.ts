@@ -1,0 +1,78 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
+import { useFreshDatabaseEnv } from '../../../test/helpers/fresh-database-url.ts';
+import { runCli } from '../../../test/helpers/processes.ts';
+import { openDatabase } from '../../platform/db/database.ts';
+
+describe('laurel credentials import', () => {
+  const fresh = useFreshDatabaseEnv();
+  let catalog: FakeCatalog;
+  let csv: string;
+
+  beforeAll(async () => {
+    catalog = await startFakeCatalog();
+    const run = catalog.data.courses[0]!.course_runs[0]!.key;
+    csv = join(mkdtempSync(join(tmpdir(), 'laurel-import-')), 'credentials.csv');
+    writeFileSync(
+      csv,
+      [
+        'username,course_run_key,mode,status,attr:reason',
+        `alice,${run},verified,awarded,passed`,
+        `bob,course-v1:No+Such+Run,verified,awarded,`,
+        `carol,${run},verified,pending,`,
+        `"dave",${run},verified,revoked,"late, but fine"`,
+      ].join('\n'),
+    );
+  });
+  afterAll(() => catalog?.stop());
+
+  const credentialCount = async () => {
+    const database = await openDatabase(fresh.env.DATABASE_URL ?? '');
+    try {
+      const result = await database.db.execute(sql`select count(*)::int as n from user_credentials`);
+      return (result as unknown as { rows: { n: number }[] }).rows[0]?.n;
+    } finally {
+      await database.close();
+    }
+  };
+
+  it('checks every row in a dry run, names the refused ones, and writes nothing', async () => {
+    expect(
+      (
+        await runCli(
+          ['sites', 'update', '--domain', 'localhost', '--catalog-api-url', catalog.apiUrl],
+          fresh.env,
+        )
+      ).code,
+    ).toBe(0);
+    expect((await runCli(['catalog', 'sync'], fresh.env)).code).toBe(0);
+    const result = await runCli(['credentials', 'import', csv, '--dry-run'], fresh.env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('2 of 4 rows would be written; 2 refused.');
+    expect(result.stderr).toContain('line 3: credential.course_run_key: Course run course-v1:No+Such+Run');
+    expect(result.stderr).toContain('line 4: status: Must be awarded or revoked.');
+    expect(await credentialCount()).toBe(0);
+  });
+
+  it('writes the good rows through the API write path and reports the rest', async () => {
+    const result = await runCli(['credentials', 'import', csv], fresh.env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('2 of 4 rows written; 2 refused.');
+    expect(await credentialCount()).toBe(2);
+  });
+
+  it('refuses a file with unknown columns or that is not CSV', async () => {
+    const bad = join(mkdtempSync(join(tmpdir(), 'laurel-import-')), 'bad.csv');
+    writeFileSync(bad, 'username,colour\nalice,red\n');
+    const unknown = await runCli(['credentials', 'import', bad], fresh.env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown columns: colour.');
+    const missing = await runCli(['credentials', 'import', '/nonexistent.csv'], fresh.env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Cannot read /nonexistent.csv');
+  });
+});

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parse } from 'csv-parse/sync';
+import type { CliContext } from '../../cli/context.ts';
+import { OperationalError, ValidationError } from '../../platform/errors.ts';
+import { CLI_ACTOR } from '../audit/audit.service.ts';
+import type { CredentialStatus, IssueRequest } from './credentials.service.ts';
+
+type Run = <T>(command: (context: CliContext) => Promise<T>) => Promise<T>;
+
+const COLUMNS = [
+  'username',
+  'program_uuid',
+  'course_run_key',
+  'mode',
+  'status',
+  'date_override',
+  'lms_user_id',
+];
+const ATTRIBUTE_PREFIX = 'attr:';
+const MAX_ROWS = 100_000;
+
+/** A CSV row as an issue request; problems are thrown as field errors, as the API reports them. */
+function requestOf(row: Record<string, string>): IssueRequest {
+  const errors: Record<string, string[]> = {};
+  const status = (row.status || 'awarded') as CredentialStatus;
+  if (status !== 'awarded' && status !== 'revoked') errors.status = ['Must be awarded or revoked.'];
+  let dateOverride: Date | null = null;
+  if (row.date_override) {
+    dateOverride = new Date(row.date_override);
+    if (Number.isNaN(dateOverride.getTime()))
+      errors.date_override = ['Must be a date and time, e.g. 2026-06-01T00:00:00Z.'];
+  }
+  const lmsUserId = row.lms_user_id ? Number(row.lms_user_id) : undefined;
+  if (lmsUserId !== undefined && (!Number.isSafeInteger(lmsUserId) || lmsUserId < 1))
+    errors.lms_user_id = ['Must be a positive whole number.'];
+  const attributes = Object.entries(row)
+    .filter(([column, value]) => column.startsWith(ATTRIBUTE_PREFIX) && value !== '')
+    .map(([column, value]) => ({ name: column.slice(ATTRIBUTE_PREFIX.length), value }));
+  if (attributes.some((attribute) => attribute.value.length > 255))
+    errors.attributes = ['Values may be 255 characters at most.'];
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  return {
+    username: row.username ?? '',
+    lmsUserId,
+    credential: {
+      programUuid: row.program_uuid || undefined,
+      courseRunKey: row.course_run_key || undefined,
+      mode: row.mode || undefined,
+    },
+    status,
+    attributes,
+    dateOverride,
+  };
+}
+
+const describeErrors = (fields: ValidationError['fields']) =>
+  Object.entries(fields)
+    .map(([field, messages]) =>
+      Array.isArray(messages)
+        ? `${field}: ${messages.join(' ')}`
+        : Object.entries(messages)
+            .map(([sub, list]) => `${field}.${sub}: ${list.join(' ')}`)
+            .join('; '),
+    )
+    .join('; ');
+
+export function registerCredentialsCommands(program: Command, run: Run): void {
+  const credentials = program.command('credentials').description('Awarded credentials');
+
+  credentials
+    .command('import')
+    .description(
+      `Award or revoke credentials from a CSV file with a header row: ${COLUMNS.join(', ')}, and ${ATTRIBUTE_PREFIX}<name> columns ` +
+        'for attributes. Each row goes through the same write path as the API.',
+    )
+    .argument('<file>', 'The CSV file')
+    .option('--site <domain>', 'The site to award on (default: the site of PUBLIC_URL)')
+    .option('--dry-run', 'Check every row and report, writing nothing')
+    .action(async (file: string, options: { site?: string; dryRun?: boolean }) => {
+      let rows: Record<string, string>[];
+      try {
+        rows = parse(readFileSync(file), {
+          columns: true,
+          skip_empty_lines: true,
+          trim: true,
+          bom: true,
+          to: MAX_ROWS + 1,
+        });
+      } catch (error) {
+        throw new OperationalError(`Cannot read ${file} as CSV: ${(error as Error).message}`);
+      }
+      if (rows.length > MAX_ROWS)
+        throw new OperationalError(`${file} has more than ${MAX_ROWS} rows: split it.`);
+      const unknown = Object.keys(rows[0] ?? {}).filter(
+        (column) => !COLUMNS.includes(column) && !column.startsWith(ATTRIBUTE_PREFIX),
+      );
+      if (unknown.length > 0)
+        throw ValidationError.field('columns', `Unknown columns: ${unknown.join(', ')}.`);
+
+      const failures = await run(async ({ config, services }) => {
+        const site = await services.sites.getByDomain(options.site ?? new URL(config.publicUrl).hostname);
+        const failed: string[] = [];
+        for (const [index, row] of rows.entries()) {
+          const line = index + 2; // the header is line 1
+          try {
+            const request = requestOf(row);
+            if (options.dryRun) await services.credentials.check(site, request);
+            else await services.credentials.issue(site, request, CLI_ACTOR);
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error;
+            failed.push(`line ${line}: ${describeErrors(error.fields)}`);
+          }
+          if (process.stderr.isTTY && (index % 50 === 0 || index === rows.length - 1)) {
+            process.stderr.write(`\r\x1b[2K${index + 1} of ${rows.length} rows`);
+          }
+        }
+        if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+        return failed;
+      });
+      const verb = options.dryRun ? 'would be written' : 'written';
+      console.log(
+        `${rows.length - failures.length} of ${rows.length} rows ${verb}; ${failures.length} refused.`,
+      );
+      for (const failure of failures) console.error(`  ${failure}`);
+      if (failures.length > 0) process.exitCode = 1;
+    });
+}
