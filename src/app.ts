@@ -34,6 +34,7 @@ import { courseCertificatesRoutes } from './modules/credentials/course-certifica
 import { createCourseCertificatesService } from './modules/credentials/course-certificates.service.ts';
 import { createCredentialsRepository } from './modules/credentials/credentials.repository.ts';
 import { learnerStatusRoutes } from './modules/credentials/learner-status.routes.ts';
+import { createProgramCompletionRepository } from './modules/credentials/program-completion.repository.ts';
 import { createProgramConfigsRepository } from './modules/credentials/program-configs.repository.ts';
 import { programConfigsRoutes } from './modules/credentials/program-configs.routes.ts';
 import { createProgramConfigsService } from './modules/credentials/program-configs.service.ts';
@@ -136,11 +137,15 @@ export function createServices(
   const credentials = createCredentialsService({
     database,
     repository: credentialsRepository,
+    completion: createProgramCompletionRepository(),
+    jobs,
+    sites,
     users,
     catalog,
     audit,
     clock,
   });
+  credentials.defineJobs();
   const courseCertificates = createCourseCertificatesService({
     database,
     repository: credentialsRepository,

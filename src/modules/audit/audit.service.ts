@@ -7,7 +7,7 @@ export interface Actor {
   userId?: number;
   /** A username, or `cli`, `system`, `job:<name>` when no user is behind the change. */
   label: string;
-  source: 'api' | 'admin' | 'cli' | 'system' | 'job' | 'bulk' | 'event';
+  source: 'api' | 'admin' | 'cli' | 'system' | 'job' | 'bulk' | 'event' | 'program-completion';
   requestId?: string;
 }
 

@@ -205,7 +205,7 @@ export function credentialsRoutes(
         },
       },
       async (request) => {
-        const actor = actorOf(request);
+        const actor = { ...actorOf(request), source: 'bulk' as const };
         const results: Static<typeof BulkResult>[] = [];
         for (const [index, item] of request.body.items.entries()) {
           try {

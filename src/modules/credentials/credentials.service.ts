@@ -5,7 +5,9 @@ import type { Page } from '../../platform/http/pagination.ts';
 import { parseUuid } from '../../platform/ids.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
-import type { Site } from '../sites/sites.service.ts';
+import type { Site, SitesService } from '../sites/sites.service.ts';
+import type { JobQueue } from '../../platform/jobs/jobs.ts';
+import type { ProgramCompletionRepository } from './program-completion.repository.ts';
 import { isValidUsername } from '../users/usernames.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { COURSE_MODES } from './credentials.schema.ts';
@@ -30,6 +32,16 @@ export interface IssueRequest {
   dateOverride: Date | null;
 }
 
+export const PROGRAM_COMPLETION_JOB = 'programs.evaluate-completion';
+const COMPLETION_ACTOR: Actor = { label: 'program-completion', source: 'program-completion' };
+
+/** Which credential a change is about; a course run's key when it is a course credential. */
+interface Target {
+  userId: number;
+  configId: number;
+  courseRunKey: string | null;
+}
+
 /** What a change asks for; fields left out stay as they are. */
 interface Change {
   status?: CredentialStatus;
@@ -41,6 +53,9 @@ interface Change {
 export interface CredentialsServiceDeps {
   database: Database;
   repository: CredentialsRepository;
+  completion: ProgramCompletionRepository;
+  jobs: JobQueue;
+  sites: SitesService;
   users: UsersService;
   catalog: CatalogService;
   audit: AuditService;
@@ -49,14 +64,8 @@ export interface CredentialsServiceDeps {
 
 const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
 
-export function createCredentialsService({
-  database,
-  repository,
-  users,
-  catalog,
-  audit,
-  clock,
-}: CredentialsServiceDeps) {
+export function createCredentialsService(deps: CredentialsServiceDeps) {
+  const { database, repository, users, catalog, audit, clock, completion, jobs, sites } = deps;
   const { db } = database;
 
   /**
@@ -118,7 +127,7 @@ export function createCredentialsService({
    */
   async function apply(
     site: Site,
-    target: { userId: number; configId: number },
+    target: Target,
     change: Change,
     actor: Actor,
     defaultStatus: CredentialStatus,
@@ -127,7 +136,8 @@ export function createCredentialsService({
       const now = clock.now();
       const { row, created } = await repository.lockOrCreate(tx, {
         siteId: site.id,
-        ...target,
+        userId: target.userId,
+        configId: target.configId,
         status: change.status ?? defaultStatus,
         now,
       });
@@ -174,6 +184,15 @@ export function createCredentialsService({
           source: actor.source,
           details,
         });
+        // A course credential that changed hands may complete (or undo) programs: decided by a job,
+        // enqueued with this change so it exists only if the change commits.
+        if (statusChanged && target.courseRunKey) {
+          await jobs.enqueue(tx, PROGRAM_COMPLETION_JOB, {
+            siteId: site.id,
+            userId: target.userId,
+            courseRunKey: target.courseRunKey,
+          });
+        }
         await audit.record(tx, actor, {
           siteId: site.id,
           action: `credential.${type}`,
@@ -222,7 +241,11 @@ export function createCredentialsService({
       );
       const uuid = await apply(
         site,
-        { userId: user.id, configId: config.id },
+        {
+          userId: user.id,
+          configId: config.id,
+          courseRunKey: config.kind === 'course-run' ? config.courseRunKey : null,
+        },
         { status: request.status, attributes: request.attributes, dateOverride: request.dateOverride },
         actor,
         request.status,
@@ -241,7 +264,11 @@ export function createCredentialsService({
       const row = await get(site, uuid);
       await apply(
         site,
-        { userId: row.credential.userId, configId: row.credential.configId },
+        {
+          userId: row.credential.userId,
+          configId: row.credential.configId,
+          courseRunKey: row.config.kind === 'course-run' ? row.config.courseRunKey : null,
+        },
         { status, revokeReason },
         actor,
         status,
@@ -272,6 +299,56 @@ export function createCredentialsService({
         now: clock.now(),
       });
       return { user, status: rows };
+    },
+
+    /**
+     * Re-decides every program containing the course of this run for one learner: complete when the
+     * learner holds an awarded course credential in a counting mode for a run of every course of the
+     * program. Awards (site switch, on by default) or revokes (switch, off by default) the program
+     * credential through the same write path. Idempotent.
+     */
+    async evaluateCompletion(
+      site: Site,
+      userId: number,
+      courseRunKey: string,
+    ): Promise<{ awarded: number; revoked: number }> {
+      const result = { awarded: 0, revoked: 0 };
+      const modes = site.programCompletionModes.split(',');
+      for (const config of await completion.programConfigsForRun(db, site.id, courseRunKey)) {
+        if (config.programId === null) continue;
+        const needed = await completion.programCourses(db, config.programId);
+        const held = await completion.completedCourses(db, site.id, userId, modes);
+        const complete = needed.size > 0 && [...needed].every((course) => held.has(course));
+        const current = await completion.credentialStatus(db, userId, config.id);
+        const target = { userId, configId: config.id, courseRunKey: null };
+        if (complete && config.isActive && site.autoAwardPrograms && current !== 'awarded') {
+          await apply(site, target, { status: 'awarded' }, COMPLETION_ACTOR, 'awarded');
+          result.awarded += 1;
+        } else if (!complete && current === 'awarded' && site.revokeProgramsWithCourses) {
+          await apply(
+            site,
+            target,
+            { status: 'revoked', revokeReason: 'A course credential of the program was revoked.' },
+            COMPLETION_ACTOR,
+            'revoked',
+          );
+          result.revoked += 1;
+        }
+      }
+      return result;
+    },
+
+    defineJobs(): void {
+      jobs.define<{ siteId: number; userId: number; courseRunKey: string }>({
+        name: PROGRAM_COMPLETION_JOB,
+        retryLimit: 5,
+        retryDelaySeconds: 10,
+        handler: async ({ siteId, userId, courseRunKey }) => {
+          const site = (await sites.list()).find((candidate) => candidate.id === siteId);
+          if (!site) return { skipped: 'the site no longer exists' };
+          return this.evaluateCompletion(site, userId, courseRunKey);
+        },
+      });
     },
 
     attributesOf: (credentialIds: number[]) => repository.attributes(db, credentialIds),

@@ -3,8 +3,9 @@
  * and input from any entry point is validated against it.
  */
 import { ValidationError } from '../../platform/errors.ts';
+import { COURSE_MODES } from '../credentials/credentials.schema.ts';
 
-type FieldKind = 'domain' | 'text' | 'url' | 'email' | 'language' | 'boolean' | 'secret';
+type FieldKind = 'domain' | 'text' | 'url' | 'email' | 'language' | 'boolean' | 'secret' | 'modes';
 
 export interface SiteFieldSpec {
   /** The property name on a site. */
@@ -42,7 +43,10 @@ export type SiteSettingKey =
   | 'enableFacebookSharing'
   | 'facebookAppId'
   | 'twitterUsername'
-  | 'searchIndexing';
+  | 'searchIndexing'
+  | 'programCompletionModes'
+  | 'autoAwardPrograms'
+  | 'revokeProgramsWithCourses';
 
 export type SiteSettings = {
   [K in SiteSettingKey]: K extends
@@ -51,8 +55,17 @@ export type SiteSettings = {
     | 'enableTwitterSharing'
     | 'enableFacebookSharing'
     | 'searchIndexing'
+    | 'autoAwardPrograms'
+    | 'revokeProgramsWithCourses'
     ? boolean
-    : K extends 'domain' | 'name' | 'platformName' | 'companyName' | 'theme' | 'defaultLanguage'
+    : K extends
+          | 'domain'
+          | 'name'
+          | 'platformName'
+          | 'companyName'
+          | 'theme'
+          | 'defaultLanguage'
+          | 'programCompletionModes'
       ? string
       : string | null;
 };
@@ -203,6 +216,24 @@ export const SITE_FIELDS: readonly SiteFieldSpec[] = [
     kind: 'boolean',
     description: 'Let search engines index certificate pages (off: noindex)',
   },
+  {
+    key: 'programCompletionModes',
+    flag: 'program-completion-modes',
+    kind: 'modes',
+    description: 'Course modes that count towards completing a program, comma-separated',
+  },
+  {
+    key: 'autoAwardPrograms',
+    flag: 'auto-award-programs',
+    kind: 'boolean',
+    description: 'Award program credentials when learners complete programs',
+  },
+  {
+    key: 'revokeProgramsWithCourses',
+    flag: 'revoke-programs-with-courses',
+    kind: 'boolean',
+    description: 'Revoke a program credential when a course credential it needs is revoked',
+  },
 ];
 
 /** Settings never shown or audited in clear. */
@@ -255,7 +286,7 @@ export function parseSiteSettings(input: Record<string, unknown>): Partial<SiteS
     const text = (raw ?? '').trim();
     const required = field.kind === 'domain' || key === 'name';
     if (text === '') {
-      if (required) fail('This field may not be blank.');
+      if (required || field.kind === 'modes') fail('This field may not be blank.');
       else settings[key] = ['theme', 'platformName', 'companyName'].includes(key) ? '' : null;
       continue;
     }
@@ -282,6 +313,20 @@ export function parseSiteSettings(input: Record<string, unknown>): Partial<SiteS
         if (!LANGUAGE.test(text)) fail('Enter a language tag such as en, es or pt-BR.');
         else settings[key] = text;
         break;
+      case 'modes': {
+        const modes = [
+          ...new Set(
+            text
+              .split(',')
+              .map((mode) => mode.trim())
+              .filter(Boolean),
+          ),
+        ];
+        const unknown = modes.filter((mode) => !(COURSE_MODES as readonly string[]).includes(mode));
+        if (unknown.length > 0) fail(`Unknown modes: ${unknown.join(', ')}. Use ${COURSE_MODES.join(', ')}.`);
+        else settings[key] = modes.join(',');
+        break;
+      }
       default:
         settings[key] = text;
     }

@@ -33,6 +33,14 @@ export const sites = pgTable(
     facebookAppId: varchar('facebook_app_id', { length: 32 }),
     twitterUsername: varchar('twitter_username', { length: 15 }),
     searchIndexing: boolean('search_indexing').notNull().default(false),
+    /** Course modes whose certificates count towards completing a program, comma-separated. */
+    programCompletionModes: varchar('program_completion_modes', { length: 255 })
+      .notNull()
+      .default('verified,professional,no-id-professional,masters'),
+    /** Award a program's credential when a learner completes it. */
+    autoAwardPrograms: boolean('auto_award_programs').notNull().default(true),
+    /** Revoke a program's credential when a course credential it rested on is revoked. */
+    revokeProgramsWithCourses: boolean('revoke_programs_with_courses').notNull().default(false),
     ...timestamps(),
   },
   (t) => [uniqueIndex('sites_domain_key').on(sql`lower(${t.domain})`)],

@@ -1,0 +1,129 @@
+import { sql } from 'drizzle-orm';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CatalogProgram,
+  type FakeCatalog,
+  startFakeCatalog,
+} from '../../../test/fake-upstream/catalog.ts';
+import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
+import { waitFor } from '../../../test/helpers/wait.ts';
+import { CLI_ACTOR } from '../audit/audit.service.ts';
+
+const ISSUER = {
+  issuer: 'https://lms.example.org/oauth2',
+  audience: 'laurel',
+  secret: 'completion-test-secret-0123456789',
+};
+
+describe('program completion', () => {
+  let t: TestApp;
+  let catalog: FakeCatalog;
+  let program: CatalogProgram;
+  let runKeys: string[];
+  let headers: Record<string, string>;
+
+  beforeAll(async () => {
+    catalog = await startFakeCatalog();
+    t = await createTestApp({
+      JWT_ISSUERS: JSON.stringify([ISSUER]),
+      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
+    });
+    const { sites, catalog: catalogService } = t.app.laurel.services;
+    const site = await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR);
+    await catalogService.syncSite(site, {}, CLI_ACTOR);
+    program = catalog.data.programs.find((p) => new Set(p.courses.map((c) => c.uuid)).size >= 2)!;
+    // One run of each course of the program.
+    runKeys = program.courses.map((course) => course.course_runs[0]!.key);
+    await t.database.db.execute(sql`
+      insert into credential_configs (site_id, uuid, kind, program_id)
+      select ${site.id}, gen_random_uuid(), 'program', id from programs where uuid = ${program.uuid}`);
+    const token = await new SignJWT({ preferred_username: 'lms_worker' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER.issuer)
+      .setAudience(ISSUER.audience)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(ISSUER.secret));
+    headers = { authorization: `JWT ${token}` };
+  });
+  afterAll(async () => {
+    await t?.close();
+    await catalog?.stop();
+  });
+
+  const award = async (username: string, runKey: string, mode = 'verified', status = 'awarded') => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v2/credentials/',
+      headers,
+      payload: { username, status, credential: { course_run_key: runKey, mode } },
+    });
+    expect(response.statusCode).toBe(201);
+  };
+  const programEvents = async (username: string) =>
+    (
+      (await t.database.db.execute(sql`
+        select e.type, e.source from credential_events e
+        join user_credentials uc on uc.id = e.user_credential_id
+        join users u on u.id = uc.user_id
+        join credential_configs cc on cc.id = uc.config_id
+        where u.username = ${username} and cc.kind = 'program' order by e.id`)) as unknown as {
+        rows: { type: string; source: string }[];
+      }
+    ).rows;
+  const settled = async () => {
+    // Every completion job queued so far has run.
+    await waitFor(async () => {
+      const result = await t.database.db.execute(
+        sql`select count(*)::int as n from pgboss.job where name = 'programs.evaluate-completion' and state in ('created', 'retry', 'active')`,
+      );
+      return (result as unknown as { rows: { n: number }[] }).rows[0]?.n === 0;
+    }, 'the completion jobs');
+  };
+
+  it('awards the program credential exactly once when the last course is earned in a counting mode', async () => {
+    for (const key of runKeys.slice(0, -1)) await award('learner', key);
+    await award('learner', runKeys.at(-1)!, 'honor'); // honor does not count
+    await settled();
+    expect(await programEvents('learner')).toEqual([]);
+
+    await award('learner', runKeys.at(-1)!, 'verified');
+    await settled();
+    expect(await programEvents('learner')).toEqual([{ type: 'awarded', source: 'program-completion' }]);
+
+    // Posting what is already true changes nothing and awards nothing again.
+    await award('learner', runKeys.at(-1)!, 'verified');
+    await settled();
+    expect(await programEvents('learner')).toHaveLength(1);
+  });
+
+  it('keeps the program credential when a course credential is revoked, unless the site says otherwise', async () => {
+    await award('learner', runKeys[0]!, 'verified', 'revoked');
+    await settled();
+    expect(await programEvents('learner')).toHaveLength(1);
+
+    await t.app.laurel.services.sites.update('localhost', { revokeProgramsWithCourses: true }, CLI_ACTOR);
+    await award('learner', runKeys[1]!, 'verified', 'revoked');
+    await settled();
+    expect(await programEvents('learner')).toEqual([
+      { type: 'awarded', source: 'program-completion' },
+      { type: 'revoked', source: 'program-completion' },
+    ]);
+
+    // Earning the courses back earns the program back.
+    await award('learner', runKeys[0]!);
+    await award('learner', runKeys[1]!);
+    await settled();
+    expect((await programEvents('learner')).at(-1)).toEqual({
+      type: 're-awarded',
+      source: 'program-completion',
+    });
+  });
+
+  it('awards nothing when the site turns automatic awards off', async () => {
+    await t.app.laurel.services.sites.update('localhost', { autoAwardPrograms: false }, CLI_ACTOR);
+    for (const key of runKeys) await award('another', key);
+    await settled();
+    expect(await programEvents('another')).toEqual([]);
+  });
+});
