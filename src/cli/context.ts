@@ -18,11 +18,16 @@ export async function withContext<T>(
   const config = loadConfig();
   const database = await openDatabase(config.databaseUrl, { poolSize: 2 });
   const cache = createCache(config.redisUrl, config.redisKeyPrefix);
+  const services = createServices(config, database, cache);
   try {
-    const services = createServices(config, database, cache);
-    if (options.prepare ?? true) await prepareDatabase(config, database, services);
+    if (options.prepare ?? true) {
+      await prepareDatabase(config, database, services);
+      // Writes enqueue their side effects; the server's workers run them.
+      await services.jobs.start({ work: false });
+    }
     return await command({ config, database, services });
   } finally {
+    await services.jobs.stop();
     await cache.close();
     await database.close();
   }
