@@ -65,6 +65,12 @@ describe('laurel credentials import', () => {
     expect(await credentialCount()).toBe(2);
   });
 
+  it('reconciles program completion from the command line', async () => {
+    const result = await runCli(['programs', 'reconcile'], fresh.env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Checked \d+ learner-program pairs: 0 disagree\.$/m);
+  });
+
   it('refuses a file with unknown columns or that is not CSV', async () => {
     const bad = join(mkdtempSync(join(tmpdir(), 'laurel-import-')), 'bad.csv');
     writeFileSync(bad, 'username,colour\nalice,red\n');

@@ -125,4 +125,35 @@ export function registerCredentialsCommands(program: Command, run: Run): void {
       for (const failure of failures) console.error(`  ${failure}`);
       if (failures.length > 0) process.exitCode = 1;
     });
+
+  program
+    .command('programs')
+    .description('Program credentials')
+    .command('reconcile')
+    .description(
+      'Recompute program completion from course credentials and report (or repair) program credentials that disagree',
+    )
+    .option('--site <domain>', 'The site (default: the site of PUBLIC_URL)')
+    .option('--program <uuid>', 'Only this program')
+    .option('--user <username>', 'Only this learner')
+    .option('--fix', 'Award or revoke through the usual write path, recording history and audit')
+    .action(async (options: { site?: string; program?: string; user?: string; fix?: boolean }) => {
+      const report = await run(async ({ config, services }) => {
+        const site = await services.sites.getByDomain(options.site ?? new URL(config.publicUrl).hostname);
+        return services.credentials.reconcile(
+          site,
+          { programUuid: options.program, username: options.user },
+          options.fix ?? false,
+        );
+      });
+      console.log(
+        `Checked ${report.checked} learner-program pairs: ${report.drift.length} disagree${options.fix ? `, ${report.fixed} repaired` : ''}.`,
+      );
+      for (const item of report.drift) {
+        console.log(
+          `  ${item.username}, program ${item.program}: should be ${item.change === 'award' ? 'awarded' : 'revoked'}`,
+        );
+      }
+      if (report.drift.length > 0 && !options.fix) process.exitCode = 1;
+    });
 }

@@ -33,6 +33,7 @@ export interface IssueRequest {
 }
 
 export const PROGRAM_COMPLETION_JOB = 'programs.evaluate-completion';
+type Decision = 'award' | 'revoke' | null;
 const COMPLETION_ACTOR: Actor = { label: 'program-completion', source: 'program-completion' };
 
 /** Which credential a change is about; a course run's key when it is a course credential. */
@@ -214,6 +215,45 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       throw ValidationError.field('attributes', 'Attribute names cannot be duplicated.');
   }
 
+  /**
+   * What program completion asks of one learner's program credential: complete when they hold an
+   * awarded course credential in a counting mode for a run of every course of the program. Award when
+   * complete (active configuration, site awards automatically); revoke when no longer complete and
+   * the site revokes with courses.
+   */
+  async function decide(
+    site: Site,
+    userId: number,
+    config: { id: number; programId: number | null; isActive: boolean },
+  ): Promise<Decision> {
+    if (config.programId === null) return null;
+    const needed = await completion.programCourses(db, config.programId);
+    const held = await completion.completedCourses(
+      db,
+      site.id,
+      userId,
+      site.programCompletionModes.split(','),
+    );
+    const complete = needed.size > 0 && [...needed].every((course) => held.has(course));
+    const current = await completion.credentialStatus(db, userId, config.id);
+    if (complete && config.isActive && site.autoAwardPrograms && current !== 'awarded') return 'award';
+    if (!complete && current === 'awarded' && site.revokeProgramsWithCourses) return 'revoke';
+    return null;
+  }
+
+  async function enact(site: Site, userId: number, configId: number, decision: 'award' | 'revoke') {
+    const target = { userId, configId, courseRunKey: null };
+    if (decision === 'award') await apply(site, target, { status: 'awarded' }, COMPLETION_ACTOR, 'awarded');
+    else
+      await apply(
+        site,
+        target,
+        { status: 'revoked', revokeReason: 'The program is no longer complete.' },
+        COMPLETION_ACTOR,
+        'revoked',
+      );
+  }
+
   async function get(site: Site, uuid: string): Promise<CredentialRow> {
     const parsed = parseUuid(uuid);
     const row = parsed ? await repository.byUuid(db, site.id, parsed) : undefined;
@@ -313,29 +353,38 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       courseRunKey: string,
     ): Promise<{ awarded: number; revoked: number }> {
       const result = { awarded: 0, revoked: 0 };
-      const modes = site.programCompletionModes.split(',');
       for (const config of await completion.programConfigsForRun(db, site.id, courseRunKey)) {
-        if (config.programId === null) continue;
-        const needed = await completion.programCourses(db, config.programId);
-        const held = await completion.completedCourses(db, site.id, userId, modes);
-        const complete = needed.size > 0 && [...needed].every((course) => held.has(course));
-        const current = await completion.credentialStatus(db, userId, config.id);
-        const target = { userId, configId: config.id, courseRunKey: null };
-        if (complete && config.isActive && site.autoAwardPrograms && current !== 'awarded') {
-          await apply(site, target, { status: 'awarded' }, COMPLETION_ACTOR, 'awarded');
-          result.awarded += 1;
-        } else if (!complete && current === 'awarded' && site.revokeProgramsWithCourses) {
-          await apply(
-            site,
-            target,
-            { status: 'revoked', revokeReason: 'A course credential of the program was revoked.' },
-            COMPLETION_ACTOR,
-            'revoked',
-          );
-          result.revoked += 1;
-        }
+        const decision = await decide(site, userId, config);
+        if (decision) await enact(site, userId, config.id, decision);
+        if (decision === 'award') result.awarded += 1;
+        if (decision === 'revoke') result.revoked += 1;
       }
       return result;
+    },
+
+    /**
+     * Recomputes completion for every learner of the site's programs (or one program, one learner) and
+     * reports where the stored credentials disagree; with `fix`, repairs them through the write path.
+     */
+    async reconcile(site: Site, filter: { programUuid?: string; username?: string }, fix: boolean) {
+      const drift: { username: string; program: string; change: Decision }[] = [];
+      let checked = 0;
+      for (const config of await completion.programConfigs(db, site.id, filter.programUuid)) {
+        for (const learner of await completion.candidates(
+          db,
+          site.id,
+          config.programId ?? 0,
+          config.id,
+          filter.username,
+        )) {
+          checked += 1;
+          const decision = await decide(site, learner.userId, config);
+          if (!decision) continue;
+          drift.push({ username: learner.username, program: config.programUuid, change: decision });
+          if (fix) await enact(site, learner.userId, config.id, decision);
+        }
+      }
+      return { checked, drift, fixed: fix ? drift.length : 0 };
     },
 
     defineJobs(): void {

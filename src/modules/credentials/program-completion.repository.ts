@@ -1,6 +1,7 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
-import { courseRuns, programCourseRuns } from '../catalog/catalog.schema.ts';
+import { courseRuns, programCourseRuns, programs } from '../catalog/catalog.schema.ts';
+import { users } from '../users/users.schema.ts';
 import { credentialConfigs, userCredentials } from './credentials.schema.ts';
 
 /** The reads program completion needs: which programs a run belongs to, which courses a learner has. */
@@ -66,6 +67,51 @@ export function createProgramCompletionRepository() {
           ),
         );
       return new Set(rows.map((row) => row.courseId));
+    },
+
+    /** The site's program configurations, or the one of a program. */
+    async programConfigs(db: Db, siteId: number, programUuid?: string) {
+      return db
+        .select({
+          id: credentialConfigs.id,
+          programId: credentialConfigs.programId,
+          isActive: credentialConfigs.isActive,
+          programUuid: programs.uuid,
+        })
+        .from(credentialConfigs)
+        .innerJoin(programs, eq(programs.id, credentialConfigs.programId))
+        .where(
+          and(
+            eq(credentialConfigs.siteId, siteId),
+            eq(credentialConfigs.kind, 'program'),
+            programUuid ? eq(programs.uuid, programUuid) : undefined,
+          ),
+        );
+    },
+
+    /** Learners who may hold a program: any credential in one of its courses, or the program's own. */
+    async candidates(db: Db, siteId: number, programId: number, configId: number, username?: string) {
+      const courses = db
+        .selectDistinct({ id: courseRuns.courseId })
+        .from(programCourseRuns)
+        .innerJoin(courseRuns, eq(courseRuns.id, programCourseRuns.courseRunId))
+        .where(eq(programCourseRuns.programId, programId));
+      const runKeys = db
+        .select({ key: courseRuns.key })
+        .from(courseRuns)
+        .where(and(eq(courseRuns.siteId, siteId), inArray(courseRuns.courseId, courses)));
+      return db
+        .selectDistinct({ userId: userCredentials.userId, username: users.username })
+        .from(userCredentials)
+        .innerJoin(users, eq(users.id, userCredentials.userId))
+        .innerJoin(credentialConfigs, eq(credentialConfigs.id, userCredentials.configId))
+        .where(
+          and(
+            eq(userCredentials.siteId, siteId),
+            or(eq(credentialConfigs.id, configId), inArray(credentialConfigs.courseRunKey, runKeys)),
+            username ? eq(sql`lower(${users.username})`, username.toLowerCase()) : undefined,
+          ),
+        );
     },
 
     async credentialStatus(db: Db, userId: number, configId: number) {

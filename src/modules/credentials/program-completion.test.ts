@@ -126,4 +126,18 @@ describe('program completion', () => {
     await settled();
     expect(await programEvents('another')).toEqual([]);
   });
+
+  it('reconciles: reports learners whose program credential disagrees, and repairs them with --fix', async () => {
+    const { sites, credentials } = t.app.laurel.services;
+    // "another" completed the program while automatic awards were off.
+    const site = await sites.update('localhost', { autoAwardPrograms: true }, CLI_ACTOR);
+    const report = await credentials.reconcile(site, { programUuid: program.uuid }, false);
+    expect(report.drift).toEqual([{ username: 'another', program: program.uuid, change: 'award' }]);
+    expect(await programEvents('another')).toEqual([]);
+
+    const fixed = await credentials.reconcile(site, { username: 'another' }, true);
+    expect(fixed.fixed).toBe(1);
+    expect(await programEvents('another')).toEqual([{ type: 'awarded', source: 'program-completion' }]);
+    expect((await credentials.reconcile(site, {}, false)).drift).toEqual([]);
+  });
 });
