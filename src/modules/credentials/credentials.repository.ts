@@ -19,7 +19,10 @@ export type CredentialEvent = typeof credentialEvents.$inferInsert;
 export interface CredentialRow {
   credential: UserCredential;
   username: string;
-  config: Pick<CredentialConfig, 'id' | 'kind' | 'courseRunKey' | 'mode'>;
+  config: Pick<
+    CredentialConfig,
+    'id' | 'kind' | 'courseRunKey' | 'mode' | 'programId' | 'certificateAvailableDate'
+  >;
   programUuid: string | null;
 }
 
@@ -30,6 +33,22 @@ export interface CredentialFilter {
   kind?: 'program' | 'course-run';
   /** Program credentials of this program, and course credentials of its runs. */
   programUuid?: string;
+  /** Only credentials that may be shown now: course ones past their available date, dated program ones. */
+  visibleAt?: Date;
+}
+
+/** The visibility rule of Open edX (reference §1.7), with program dates stored rather than recomputed. */
+function visibleAt(now: Date): SQL | undefined {
+  return or(
+    and(
+      eq(credentialConfigs.kind, 'course-run'),
+      or(
+        isNull(credentialConfigs.certificateAvailableDate),
+        lte(credentialConfigs.certificateAvailableDate, now),
+      ),
+    ),
+    and(eq(credentialConfigs.kind, 'program'), lte(userCredentials.visibleDate, now)),
+  );
 }
 
 export function createCredentialsRepository() {
@@ -41,6 +60,8 @@ export function createCredentialsRepository() {
       kind: credentialConfigs.kind,
       courseRunKey: credentialConfigs.courseRunKey,
       mode: credentialConfigs.mode,
+      programId: credentialConfigs.programId,
+      certificateAvailableDate: credentialConfigs.certificateAvailableDate,
     },
     programUuid: programs.uuid,
   };
@@ -75,6 +96,7 @@ export function createCredentialsRepository() {
       filter.status ? eq(userCredentials.status, filter.status) : undefined,
       filter.kind ? eq(credentialConfigs.kind, filter.kind) : undefined,
       inProgram,
+      filter.visibleAt ? visibleAt(filter.visibleAt) : undefined,
     );
   }
 

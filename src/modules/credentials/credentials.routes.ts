@@ -145,6 +145,7 @@ export function credentialsRoutes(
               status: Type.Optional(Status),
               type: Type.Optional(Type.Union([Type.Literal('program'), Type.Literal('course-run')])),
               program_uuid: Type.Optional(Type.String({ format: 'uuid' })),
+              only_visible: Type.Optional(Type.Boolean()),
             },
             { additionalProperties: false },
           ),
@@ -162,6 +163,7 @@ export function credentialsRoutes(
             status: query.status,
             kind: query.type,
             programUuid: query.program_uuid,
+            onlyVisible: query.only_visible,
           },
           page,
         );

@@ -122,6 +122,11 @@ export const userCredentials = pgTable(
     revokeReason: text('revoke_reason'),
     /** The LMS's certificate date override: shown as the date earned, changes nothing else. */
     dateOverride: timestamp('date_override', { withTimezone: true }),
+    /**
+     * A program credential's date, stored when it is awarded: the latest date of the learner's course
+     * credentials in the program. Until then (or without any), it is not shown publicly.
+     */
+    visibleDate: timestamp('visible_date', { withTimezone: true }),
     ...timestamps(),
   },
   (t) => [

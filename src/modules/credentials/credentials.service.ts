@@ -41,6 +41,7 @@ interface Target {
   userId: number;
   configId: number;
   courseRunKey: string | null;
+  programId: number | null;
 }
 
 /** What a change asks for; fields left out stay as they are. */
@@ -155,6 +156,10 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       }
       if (change.dateOverride !== undefined && !sameTime(change.dateOverride, row.dateOverride))
         updates.dateOverride = change.dateOverride;
+      // A program credential is dated when it is (re-)awarded, not recomputed at every read.
+      if (target.programId !== null && status === 'awarded' && (created || before !== status)) {
+        updates.visibleDate = await completion.programDate(tx, site.id, target.userId, target.programId);
+      }
 
       const existing = new Map((await repository.attributes(tx, [row.id])).map((a) => [a.name, a.value]));
       const changedAttributes = (change.attributes ?? []).filter((a) => existing.get(a.name) !== a.value);
@@ -241,8 +246,14 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     return null;
   }
 
-  async function enact(site: Site, userId: number, configId: number, decision: 'award' | 'revoke') {
-    const target = { userId, configId, courseRunKey: null };
+  async function enact(
+    site: Site,
+    userId: number,
+    config: { id: number; programId: number | null },
+    decision: 'award' | 'revoke',
+  ) {
+    const { id: configId, programId } = config;
+    const target = { userId, configId, courseRunKey: null, programId };
     if (decision === 'award') await apply(site, target, { status: 'awarded' }, COMPLETION_ACTOR, 'awarded');
     else
       await apply(
@@ -285,6 +296,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
           userId: user.id,
           configId: config.id,
           courseRunKey: config.kind === 'course-run' ? config.courseRunKey : null,
+          programId: config.programId,
         },
         { status: request.status, attributes: request.attributes, dateOverride: request.dateOverride },
         actor,
@@ -308,6 +320,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
           userId: row.credential.userId,
           configId: row.credential.configId,
           courseRunKey: row.config.kind === 'course-run' ? row.config.courseRunKey : null,
+          programId: row.config.programId,
         },
         { status, revokeReason },
         actor,
@@ -355,7 +368,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       const result = { awarded: 0, revoked: 0 };
       for (const config of await completion.programConfigsForRun(db, site.id, courseRunKey)) {
         const decision = await decide(site, userId, config);
-        if (decision) await enact(site, userId, config.id, decision);
+        if (decision) await enact(site, userId, config, decision);
         if (decision === 'award') result.awarded += 1;
         if (decision === 'revoke') result.revoked += 1;
       }
@@ -381,7 +394,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
           const decision = await decide(site, learner.userId, config);
           if (!decision) continue;
           drift.push({ username: learner.username, program: config.programUuid, change: decision });
-          if (fix) await enact(site, learner.userId, config.id, decision);
+          if (fix) await enact(site, learner.userId, config, decision);
         }
       }
       return { checked, drift, fixed: fix ? drift.length : 0 };
@@ -404,7 +417,9 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
 
     events: (credentialId: number) => repository.events(db, credentialId),
 
-    list: (filter: CredentialFilter, page: Page) => repository.list(db, filter, page),
+    /** `onlyVisible`: only what may be shown now (Open edX's `only_visible`). */
+    list: (filter: CredentialFilter & { onlyVisible?: boolean }, page: Page) =>
+      repository.list(db, { ...filter, visibleAt: filter.onlyVisible ? clock.now() : undefined }, page),
   };
 }
 

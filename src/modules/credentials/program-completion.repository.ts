@@ -114,6 +114,43 @@ export function createProgramCompletionRepository() {
         );
     },
 
+    /**
+     * The date of a learner's program credential: the latest date of their awarded course credentials
+     * in the program's courses, each dated by its certificate available date, else when it was awarded.
+     */
+    async programDate(db: Db, siteId: number, userId: number, programId: number): Promise<Date | null> {
+      const courses = db
+        .selectDistinct({ id: courseRuns.courseId })
+        .from(programCourseRuns)
+        .innerJoin(courseRuns, eq(courseRuns.id, programCourseRuns.courseRunId))
+        .where(eq(programCourseRuns.programId, programId));
+      const [row] = await db
+        .select({
+          date: sql<
+            Date | string | null
+          >`max(coalesce(${credentialConfigs.certificateAvailableDate}, ${userCredentials.awardedAt}))`,
+        })
+        .from(userCredentials)
+        .innerJoin(credentialConfigs, eq(credentialConfigs.id, userCredentials.configId))
+        .innerJoin(
+          courseRuns,
+          and(
+            eq(courseRuns.siteId, credentialConfigs.siteId),
+            eq(courseRuns.key, credentialConfigs.courseRunKey),
+          ),
+        )
+        .where(
+          and(
+            eq(userCredentials.siteId, siteId),
+            eq(userCredentials.userId, userId),
+            eq(userCredentials.status, 'awarded'),
+            eq(credentialConfigs.kind, 'course-run'),
+            inArray(courseRuns.courseId, courses),
+          ),
+        );
+      return row?.date ? new Date(row.date) : null;
+    },
+
     async credentialStatus(db: Db, userId: number, configId: number) {
       const [row] = await db
         .select({ status: userCredentials.status })

@@ -140,4 +140,36 @@ describe('program completion', () => {
     expect(await programEvents('another')).toEqual([{ type: 'awarded', source: 'program-completion' }]);
     expect((await credentials.reconcile(site, {}, false)).drift).toEqual([]);
   });
+
+  it('dates program credentials when awarded, and only_visible hides what may not be shown yet', async () => {
+    const list = async (query: string) =>
+      (await t.app.inject({ url: `/api/v2/credentials/?username=learner&${query}`, headers })).json()
+        .results as {
+        credential: { type: string; course_run_key?: string };
+      }[];
+    const dates = (await t.database.db.execute(sql`
+      select uc.visible_date from user_credentials uc join credential_configs cc on cc.id = uc.config_id
+      join users u on u.id = uc.user_id where u.username = 'learner' and cc.kind = 'program'`)) as unknown as {
+      rows: { visible_date: unknown }[];
+    };
+    expect(dates.rows[0]?.visible_date).not.toBeNull();
+    expect((await list('only_visible=true&type=program')).length).toBe(1);
+
+    // The LMS moves a course's certificate date into the future: that course credential is hidden.
+    const hidden = runKeys[2] ?? runKeys[0]!;
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v2/course_certificates/',
+      headers,
+      payload: {
+        course_id: hidden,
+        certificate_type: 'verified',
+        certificate_available_date: '2099-01-01T00:00:00Z',
+      },
+    });
+    const visible = (await list('only_visible=true&type=course-run')).map((r) => r.credential.course_run_key);
+    const all = (await list('type=course-run')).map((r) => r.credential.course_run_key);
+    expect(all).toContain(hidden);
+    expect(visible).not.toContain(hidden);
+  });
 });

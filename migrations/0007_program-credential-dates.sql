@@ -1,0 +1,1 @@
+ALTER TABLE "user_credentials" ADD COLUMN "visible_date" timestamp with time zone;
