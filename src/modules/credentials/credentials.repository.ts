@@ -101,7 +101,7 @@ export function createCredentialsRepository() {
   }
 
   return {
-    async activeProgramConfig(db: Db, siteId: number, programId: number) {
+    async programConfig(db: Db, siteId: number, programId: number) {
       const [config] = await db
         .select()
         .from(credentialConfigs)

@@ -79,7 +79,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     if (subject.programUuid) {
       const uuid = parseUuid(subject.programUuid);
       const program = uuid ? await catalog.program(site.id, uuid) : undefined;
-      const config = program ? await repository.activeProgramConfig(db, site.id, program.id) : undefined;
+      const config = program ? await repository.programConfig(db, site.id, program.id) : undefined;
       if (!config || !config.isActive) {
         throw ValidationError.nested(
           'credential',
@@ -123,9 +123,9 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
   }
 
   /**
-   * The one write path for awarded credentials: every entry point (API POST, PATCH, DELETE, and the
-   * ones to come) ends here. It locks the row, applies what differs, and records history and audit
-   * only when something actually changed.
+   * The one write path for awarded credentials: every entry point (API POST, PUT/PATCH, DELETE, bulk,
+   * CSV import, program completion) ends here. It locks the row, applies what differs, and records
+   * history and audit, and enqueues side effects, only when something actually changed.
    */
   async function apply(
     site: Site,

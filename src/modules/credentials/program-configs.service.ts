@@ -83,7 +83,7 @@ export function createProgramConfigsService(deps: {
       const program = uuid ? await catalog.program(site.id, uuid) : undefined;
       if (!program)
         throw ValidationError.field('program_uuid', `Program ${programUuid} is not in this site's catalog.`);
-      if (await credentials.activeProgramConfig(db, site.id, program.id)) {
+      if (await credentials.programConfig(db, site.id, program.id)) {
         throw ValidationError.field('program_uuid', 'This program already has a certificate configuration.');
       }
       const config = await db.transaction(async (tx) => {
