@@ -60,6 +60,9 @@ import { siteAdminRoutes, sitesRoutes } from './modules/sites/sites.routes.ts';
 import { createSitesService } from './modules/sites/sites.service.ts';
 import { createLmsAccounts } from './modules/users/lms-accounts.ts';
 import { createUsersRepository } from './modules/users/users.repository.ts';
+import { createWebhooksRepository } from './modules/webhooks/webhooks.repository.ts';
+import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
+import { createWebhooksService } from './modules/webhooks/webhooks.service.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 import { VERSION } from './version.ts';
@@ -159,7 +162,21 @@ export function createServices(
     catalog,
     audit,
   });
+  const webhooks = createWebhooksService({
+    database,
+    repository: createWebhooksRepository(),
+    jobs,
+    http,
+    audit,
+    clock,
+    allowedHosts: config.webhookAllowedHosts
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
+  });
+  webhooks.defineJobs();
   const grades = createGradesService({
+    jobs,
     database,
     repository: createGradesRepository(),
     users,
@@ -178,6 +195,7 @@ export function createServices(
     credentials,
     courseCertificates,
     programConfigs,
+    webhooks,
     grades,
   };
 }
@@ -290,6 +308,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(courseCertificatesRoutes(services.courseCertificates, idempotent));
   await app.register(learnerStatusRoutes(services.credentials));
   await app.register(programConfigsRoutes(services.programConfigs));
+  await app.register(webhooksRoutes(services.webhooks));
   await app.register(
     loginRoutes({
       users: services.users,

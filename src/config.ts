@@ -240,6 +240,13 @@ const SETTINGS = {
     max: 10,
     description: 'Retries (with exponential backoff) of a failed upstream call that is safe to repeat.',
   },
+  webhookAllowedHosts: {
+    env: 'WEBHOOK_ALLOWED_HOSTS',
+    kind: 'string',
+    default: '',
+    description:
+      'Comma-separated host names webhooks may be sent to even though they resolve to private or loopback addresses (for development; normally empty).',
+  },
   catalogPageSize: {
     env: 'CATALOG_PAGE_SIZE',
     kind: 'integer',

@@ -8,6 +8,8 @@ import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Site, SitesService } from '../sites/sites.service.ts';
 import type { JobQueue } from '../../platform/jobs/jobs.ts';
 import type { ProgramCompletionRepository } from './program-completion.repository.ts';
+import type { WebhookEvent } from '../webhooks/webhooks.schema.ts';
+import { emitWebhookEvent } from '../webhooks/webhooks.service.ts';
 import { isValidUsername } from '../users/usernames.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { COURSE_MODES } from './credentials.schema.ts';
@@ -46,6 +48,8 @@ interface Target {
 
 /** What a change asks for; fields left out stay as they are. */
 interface Change {
+  /** Webhook events to send besides credential.awarded/revoked when the status changes. */
+  alsoEmit?: WebhookEvent[];
   status?: CredentialStatus;
   attributes?: { name: string; value: string }[];
   dateOverride?: Date | null;
@@ -190,6 +194,28 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
           source: actor.source,
           details,
         });
+        if (statusChanged) {
+          const shown = await repository.byUuid(tx, site.id, row.uuid);
+          const payload = {
+            credential: {
+              uuid: row.uuid,
+              username: shown?.username,
+              status,
+              type: shown?.config.kind,
+              ...(shown?.programUuid && { program_uuid: shown.programUuid }),
+              ...(shown?.config.courseRunKey && {
+                course_run_key: shown.config.courseRunKey,
+                mode: shown.config.mode,
+              }),
+            },
+            source: actor.source,
+          };
+          const events: WebhookEvent[] = [
+            status === 'revoked' ? 'credential.revoked' : 'credential.awarded',
+            ...(change.alsoEmit ?? []),
+          ];
+          for (const event of events) await emitWebhookEvent(jobs, tx, { siteId: site.id, event, payload });
+        }
         // A course credential that changed hands may complete (or undo) programs: decided by a job,
         // enqueued with this change so it exists only if the change commits.
         if (statusChanged && target.courseRunKey) {
@@ -254,7 +280,14 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
   ) {
     const { id: configId, programId } = config;
     const target = { userId, configId, courseRunKey: null, programId };
-    if (decision === 'award') await apply(site, target, { status: 'awarded' }, COMPLETION_ACTOR, 'awarded');
+    if (decision === 'award')
+      await apply(
+        site,
+        target,
+        { status: 'awarded', alsoEmit: ['program.completed'] },
+        COMPLETION_ACTOR,
+        'awarded',
+      );
     else
       await apply(
         site,

@@ -1,4 +1,6 @@
 import type { Database, Db } from '../../platform/db/database.ts';
+import type { JobQueue } from '../../platform/jobs/jobs.ts';
+import { emitWebhookEvent } from '../webhooks/webhooks.service.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import { type Actor, type AuditService, diffForAudit } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
@@ -15,6 +17,7 @@ export interface GradeInput {
 }
 
 export interface GradesServiceDeps {
+  jobs: JobQueue;
   database: Database;
   repository: GradesRepository;
   users: UsersService;
@@ -23,7 +26,14 @@ export interface GradesServiceDeps {
 }
 
 /** Grades as the LMS reports them: one per learner and course run, upserted. */
-export function createGradesService({ database, repository, users, catalog, audit }: GradesServiceDeps) {
+export function createGradesService({
+  database,
+  repository,
+  users,
+  catalog,
+  audit,
+  jobs,
+}: GradesServiceDeps) {
   const { db } = database;
 
   /** The stored form: four decimals (numeric 5,4), a null letter grade as "" (as Open edX stores it). */
@@ -48,6 +58,11 @@ export function createGradesService({ database, repository, users, catalog, audi
     const diff = diffForAudit(created ? null : (grade as Record<string, unknown>), wanted);
     if (!created && Object.keys(diff).length > 0) await repository.update(tx, grade.id, wanted);
     if (Object.keys(diff).length > 0) {
+      await emitWebhookEvent(jobs, tx, {
+        siteId: site.id,
+        event: 'grade.updated',
+        payload: { grade_id: grade.id, changes: Object.keys(diff) },
+      });
       await audit.record(tx, actor, {
         siteId: site.id,
         action: created ? 'grade.created' : 'grade.updated',

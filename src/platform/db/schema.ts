@@ -7,3 +7,4 @@ export * from '../../modules/credentials/credentials.schema.ts';
 export * from '../../modules/records/records.schema.ts';
 export * from '../../modules/audit/audit.schema.ts';
 export * from '../../modules/auth/auth.schema.ts';
+export * from '../../modules/webhooks/webhooks.schema.ts';

@@ -1,0 +1,195 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
+import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
+import { waitFor } from '../../../test/helpers/wait.ts';
+import { CLI_ACTOR } from '../audit/audit.service.ts';
+import { signature } from './webhooks.service.ts';
+
+const ISSUER = {
+  issuer: 'https://lms.example.org/oauth2',
+  audience: 'laurel',
+  secret: 'webhooks-test-secret-0123456789abc',
+};
+
+interface Received {
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+describe('webhooks', () => {
+  let t: TestApp;
+  let catalog: FakeCatalog;
+  let receiver: Server;
+  let receiverUrl: string;
+  const received: Received[] = [];
+  /** Answers to give, in order; 204 once they run out. */
+  const answers: number[] = [];
+  const auth: Record<string, Record<string, string>> = {};
+
+  beforeAll(async () => {
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({ headers: request.headers, body });
+        response.writeHead(answers.shift() ?? 204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    catalog = await startFakeCatalog();
+    t = await createTestApp({
+      JWT_ISSUERS: JSON.stringify([ISSUER]),
+      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    });
+    const { sites, catalog: catalogService } = t.app.laurel.services;
+    const site = await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR);
+    await catalogService.syncSite(site, {}, CLI_ACTOR);
+    for (const [who, administrator] of [
+      ['admin', true],
+      ['lms_worker', false],
+    ] as const) {
+      const token = await new SignJWT({ preferred_username: who, administrator })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(ISSUER.issuer)
+        .setAudience(ISSUER.audience)
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(ISSUER.secret));
+      auth[who] = { authorization: `JWT ${token}` };
+    }
+  });
+  afterAll(async () => {
+    await t?.close();
+    await catalog?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, who = 'admin') =>
+    t.app.inject({ method, url, headers: auth[who], ...(payload && { payload }) });
+  const award = (username: string, runKey: string, status = 'awarded') =>
+    call(
+      'POST',
+      '/api/v2/credentials/',
+      { username, status, credential: { course_run_key: runKey, mode: 'verified' } },
+      'lms_worker',
+    );
+  /** Until no event, completion or delivery job is waiting or running, and no delivery is pending. */
+  const settled = () =>
+    waitFor(
+      async () => {
+        const result = await t.database.db.execute(sql`
+        select (select count(*) from pgboss.job
+                 where (name like 'webhooks.%' or name like 'programs.%') and state in ('created', 'retry', 'active'))::int
+             + (select count(*) from webhook_deliveries where status = 'pending')::int as n`);
+        return (result as unknown as { rows: { n: number }[] }).rows[0]?.n === 0;
+      },
+      'the deliveries',
+      40_000,
+    );
+
+  let secret: string;
+  let subscription: string;
+
+  it('refuses URLs that reach private or loopback addresses, and unknown events', async () => {
+    for (const url of [
+      'http://10.1.2.3/hook',
+      'http://localhost:9/hook',
+      'http://[::1]/hook',
+      'ftp://example.org/',
+      'https://user:pw@example.org/',
+    ]) {
+      const response = await call('POST', '/api/v2/webhooks/', { url, events: ['credential.awarded'] });
+      expect(response.statusCode, url).toBe(400);
+      expect(Object.keys(response.json())).toEqual(['url']);
+    }
+    expect(
+      (await call('POST', '/api/v2/webhooks/', { url: receiverUrl, events: ['credential.lost'] })).statusCode,
+    ).toBe(400);
+  });
+
+  it('subscribes, showing the secret once', async () => {
+    const response = await call('POST', '/api/v2/webhooks/', {
+      url: receiverUrl,
+      events: ['credential.awarded', 'program.completed'],
+    });
+    expect(response.statusCode).toBe(201);
+    ({ secret, uuid: subscription } = response.json());
+    expect(secret).toMatch(/^[\w-]{40,}$/);
+    expect((await call('GET', `/api/v2/webhooks/${subscription}/`)).json().secret).toBeUndefined();
+  });
+
+  it('delivers signed events for awards, and nothing for events not subscribed', async () => {
+    await award('alice', catalog.data.courses[0]!.course_runs[0]!.key);
+    await award('alice', catalog.data.courses[0]!.course_runs[0]!.key, 'revoked'); // not subscribed
+    await settled();
+    expect(received).toHaveLength(1);
+    const [delivery] = received;
+    const timestamp = String(delivery!.headers['x-laurel-timestamp']);
+    expect(delivery!.headers['x-laurel-event']).toBe('credential.awarded');
+    expect(delivery!.headers['x-laurel-signature']).toBe(signature(secret, timestamp, delivery!.body));
+    expect(JSON.parse(delivery!.body).data.credential).toMatchObject({
+      username: 'alice',
+      status: 'awarded',
+      type: 'course-run',
+    });
+  });
+
+  it('retries a failed delivery with backoff until the receiver accepts it, and logs it', async () => {
+    received.length = 0;
+    answers.push(503);
+    await award('bob', catalog.data.courses[1]!.course_runs[0]!.key);
+    await settled();
+    expect(received).toHaveLength(2);
+    const log = (await call('GET', `/api/v2/webhooks/${subscription}/deliveries/`)).json();
+    expect(log.results[0]).toMatchObject({
+      event: 'credential.awarded',
+      status: 'delivered',
+      attempts: 2,
+      last_status_code: 204,
+    });
+  }, 60_000);
+
+  it('replays a delivery on request', async () => {
+    received.length = 0;
+    const [latest] = (await call('GET', `/api/v2/webhooks/${subscription}/deliveries/`)).json().results;
+    const replayed = await call('POST', `/api/v2/webhooks/deliveries/${latest.uuid}/replay/`);
+    expect(replayed.statusCode).toBe(202);
+    await settled();
+    expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0]!.body).id).toBe(replayed.json().uuid);
+  });
+
+  it('sends program.completed once when the last course of a program is earned', async () => {
+    const program = catalog.data.programs.find((p) => new Set(p.courses.map((c) => c.uuid)).size >= 2)!;
+    await t.database.db.execute(sql`
+      insert into credential_configs (site_id, uuid, kind, program_id)
+      select site_id, gen_random_uuid(), 'program', id from programs where uuid = ${program.uuid}`);
+    received.length = 0;
+    for (const course of program.courses) await award('carol', course.course_runs[0]!.key);
+    await award('carol', program.courses[0]!.course_runs[0]!.key); // nothing new
+    await waitFor(
+      async () => received.some((r) => r.headers['x-laurel-event'] === 'program.completed'),
+      'program.completed',
+      30_000,
+    );
+    await settled();
+    expect(received.filter((r) => r.headers['x-laurel-event'] === 'program.completed')).toHaveLength(1);
+  });
+
+  it('stops sending when a subscription is switched off, and removes it', async () => {
+    expect(
+      (await call('PATCH', `/api/v2/webhooks/${subscription}/`, { is_active: false })).json().is_active,
+    ).toBe(false);
+    received.length = 0;
+    await award('dave', catalog.data.courses[2]!.course_runs[0]!.key);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(received).toHaveLength(0);
+    expect((await call('DELETE', `/api/v2/webhooks/${subscription}/`)).statusCode).toBe(204);
+    expect((await call('GET', `/api/v2/webhooks/${subscription}/`)).statusCode).toBe(404);
+  });
+});
