@@ -4,6 +4,14 @@ import { courseRuns, programCourseRuns, programs } from '../catalog/catalog.sche
 import { users } from '../users/users.schema.ts';
 import { credentialConfigs, userCredentials } from './credentials.schema.ts';
 
+/** The courses a program's runs belong to, as a subquery. */
+const coursesOf = (db: Db, programId: number) =>
+  db
+    .selectDistinct({ courseId: courseRuns.courseId })
+    .from(programCourseRuns)
+    .innerJoin(courseRuns, eq(courseRuns.id, programCourseRuns.courseRunId))
+    .where(eq(programCourseRuns.programId, programId));
+
 /** The reads program completion needs: which programs a run belongs to, which courses a learner has. */
 export function createProgramCompletionRepository() {
   return {
@@ -36,11 +44,7 @@ export function createProgramCompletionRepository() {
 
     /** The courses a program's runs belong to. */
     async programCourses(db: Db, programId: number): Promise<Set<number>> {
-      const rows = await db
-        .selectDistinct({ courseId: courseRuns.courseId })
-        .from(programCourseRuns)
-        .innerJoin(courseRuns, eq(courseRuns.id, programCourseRuns.courseRunId))
-        .where(eq(programCourseRuns.programId, programId));
+      const rows = await coursesOf(db, programId);
       return new Set(rows.map((row) => row.courseId));
     },
 
@@ -91,11 +95,7 @@ export function createProgramCompletionRepository() {
 
     /** Learners who may hold a program: any credential in one of its courses, or the program's own. */
     async candidates(db: Db, siteId: number, programId: number, configId: number, username?: string) {
-      const courses = db
-        .selectDistinct({ id: courseRuns.courseId })
-        .from(programCourseRuns)
-        .innerJoin(courseRuns, eq(courseRuns.id, programCourseRuns.courseRunId))
-        .where(eq(programCourseRuns.programId, programId));
+      const courses = coursesOf(db, programId);
       const runKeys = db
         .select({ key: courseRuns.key })
         .from(courseRuns)
@@ -119,11 +119,7 @@ export function createProgramCompletionRepository() {
      * in the program's courses, each dated by its certificate available date, else when it was awarded.
      */
     async programDate(db: Db, siteId: number, userId: number, programId: number): Promise<Date | null> {
-      const courses = db
-        .selectDistinct({ id: courseRuns.courseId })
-        .from(programCourseRuns)
-        .innerJoin(courseRuns, eq(courseRuns.id, programCourseRuns.courseRunId))
-        .where(eq(programCourseRuns.programId, programId));
+      const courses = coursesOf(db, programId);
       const [row] = await db
         .select({
           date: sql<
