@@ -1,4 +1,4 @@
-import { v7 as uuidv7, validate, version } from 'uuid';
+import { v7 as uuidv7, validate } from 'uuid';
 
 /** A new public identifier: UUIDv7, time-ordered so fresh rows land together in indexes. */
 export function newId(): string {
@@ -16,8 +16,4 @@ export function parseUuid(value: string): string | null {
 /** The 32-hex form Open edX uses in certificate URLs. */
 export function uuidHex(uuid: string): string {
   return uuid.replace(/-/g, '');
-}
-
-export function isUuidV7(value: string): boolean {
-  return validate(value) && version(value) === 7;
 }
