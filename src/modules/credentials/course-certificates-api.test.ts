@@ -1,52 +1,21 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
-import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
-import { CLI_ACTOR } from '../audit/audit.service.ts';
-
-const ISSUER = {
-  issuer: 'https://lms.example.org/oauth2',
-  audience: 'laurel',
-  secret: 'course-certs-test-secret-01234567',
-};
+import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
 
 describe('course certificate configurations (/api/v2/course_certificates/)', () => {
+  let env: ApiEnv;
   let t: TestApp;
-  let catalog: FakeCatalog;
   let runKey: string;
   const auth: Record<string, Record<string, string>> = {};
 
   beforeAll(async () => {
-    catalog = await startFakeCatalog();
-    t = await createTestApp({
-      JWT_ISSUERS: JSON.stringify([ISSUER]),
-      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
-    });
-    const { sites, catalog: catalogService } = t.app.laurel.services;
-    await catalogService.syncSite(
-      await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR),
-      {},
-      CLI_ACTOR,
-    );
-    runKey = catalog.data.courses[2]!.course_runs[0]!.key;
-    for (const [who, administrator] of [
-      ['lms_worker', false],
-      ['alice', false],
-      ['staff', true],
-    ] as const) {
-      const token = await new SignJWT({ preferred_username: who, administrator })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer(ISSUER.issuer)
-        .setAudience(ISSUER.audience)
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(ISSUER.secret));
-      auth[who] = { authorization: `JWT ${token}` };
-    }
+    env = await startApiEnv();
+    t = env.t;
+    runKey = env.catalog.data.courses[2]!.course_runs[0]!.key;
+    for (const who of ['lms_worker', 'alice']) auth[who] = await env.as(who);
+    auth.staff = await env.as('staff', { administrator: true });
   });
-  afterAll(async () => {
-    await t?.close();
-    await catalog?.stop();
-  });
+  afterAll(() => env?.close());
 
   const post = (payload: object, who = 'lms_worker') =>
     t.app.inject({ method: 'POST', url: '/api/v2/course_certificates/', headers: auth[who], payload });

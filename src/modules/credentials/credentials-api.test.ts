@@ -1,60 +1,31 @@
 import { sql } from 'drizzle-orm';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
-import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
+import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
 
-const ISSUER = {
-  issuer: 'https://lms.example.org/oauth2',
-  audience: 'laurel',
-  secret: 'credentials-test-secret-0123456789',
-};
 const DRF_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 describe('credentials API (/api/v2/credentials/)', () => {
+  let env: ApiEnv;
   let t: TestApp;
-  let catalog: FakeCatalog;
   let runKey: string;
   let programUuid: string;
   const auth: Record<string, Record<string, string>> = {};
 
-  const mint = (username: string, administrator = false) =>
-    new SignJWT({ preferred_username: username, administrator })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(ISSUER.issuer)
-      .setAudience(ISSUER.audience)
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(ISSUER.secret));
-
   beforeAll(async () => {
-    catalog = await startFakeCatalog();
-    t = await createTestApp({
-      JWT_ISSUERS: JSON.stringify([ISSUER]),
-      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
-    });
-    const { sites, catalog: catalogService } = t.app.laurel.services;
-    const site = await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR);
-    await catalogService.syncSite(site, {}, CLI_ACTOR);
-    await sites.create({ domain: 'other.example.org', name: 'Other' }, CLI_ACTOR);
-    runKey = catalog.data.courses[0]!.course_runs[0]!.key;
-    programUuid = catalog.data.programs[0]!.uuid;
+    env = await startApiEnv();
+    t = env.t;
+    await t.app.laurel.services.sites.create({ domain: 'other.example.org', name: 'Other' }, CLI_ACTOR);
+    runKey = env.catalog.data.courses[0]!.course_runs[0]!.key;
+    programUuid = env.catalog.data.programs[0]!.uuid;
     await t.database.db.execute(sql`
       insert into credential_configs (site_id, uuid, kind, program_id)
-      select ${site.id}, gen_random_uuid(), 'program', id from programs where uuid = ${programUuid}`);
-    for (const [who, admin] of [
-      ['lms_worker', false],
-      ['alice', false],
-      ['bob', false],
-      ['staff', true],
-    ] as const) {
-      auth[who] = { authorization: `JWT ${await mint(who, admin)}` };
-    }
+      select ${env.site.id}, gen_random_uuid(), 'program', id from programs where uuid = ${programUuid}`);
+    for (const who of ['lms_worker', 'alice', 'bob']) auth[who] = await env.as(who);
+    auth.staff = await env.as('staff', { administrator: true });
   });
-  afterAll(async () => {
-    await t?.close();
-    await catalog?.stop();
-  });
+  afterAll(() => env?.close());
 
   const post = (payload: unknown, who = 'lms_worker') =>
     t.app.inject({

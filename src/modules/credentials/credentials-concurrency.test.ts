@@ -1,44 +1,21 @@
 import { sql } from 'drizzle-orm';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
-import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
-import { CLI_ACTOR } from '../audit/audit.service.ts';
-
-const ISSUER = {
-  issuer: 'https://lms.example.org/oauth2',
-  audience: 'laurel',
-  secret: 'concurrency-test-secret-0123456789',
-};
+import type { FakeCatalog } from '../../../test/fake-upstream/catalog.ts';
+import { type ApiEnv, mintJwt, startApiEnv } from '../../../test/helpers/api-env.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
 
 describe('concurrent upserts of one credential', () => {
+  let env: ApiEnv;
   let t: TestApp;
   let catalog: FakeCatalog;
   let token: string;
 
   beforeAll(async () => {
-    catalog = await startFakeCatalog();
-    t = await createTestApp({
-      JWT_ISSUERS: JSON.stringify([ISSUER]),
-      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
-    });
-    const site = await t.app.laurel.services.sites.update(
-      'localhost',
-      { catalogApiUrl: catalog.apiUrl },
-      CLI_ACTOR,
-    );
-    await t.app.laurel.services.catalog.syncSite(site, {}, CLI_ACTOR);
-    token = await new SignJWT({ preferred_username: 'lms_worker' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(ISSUER.issuer)
-      .setAudience(ISSUER.audience)
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(ISSUER.secret));
+    env = await startApiEnv();
+    ({ t, catalog } = env);
+    token = await mintJwt('lms_worker');
   });
-  afterAll(async () => {
-    await t?.close();
-    await catalog?.stop();
-  });
+  afterAll(() => env?.close());
 
   it('leaves exactly one row in the last committed state, with a consistent history', async () => {
     const runKey = catalog.data.courses[1]!.course_runs[0]!.key;

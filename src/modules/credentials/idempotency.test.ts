@@ -1,50 +1,24 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
-import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
-import { CLI_ACTOR } from '../audit/audit.service.ts';
-
-const ISSUER = {
-  issuer: 'https://lms.example.org/oauth2',
-  audience: 'laurel',
-  secret: 'idempotency-test-secret-012345678',
-};
+import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
 
 describe('Idempotency-Key on POST', () => {
+  let env: ApiEnv;
   let t: TestApp;
-  let catalog: FakeCatalog;
   let headers: Record<string, string>;
   let body: { username: string; status: string; credential: { course_run_key: string; mode: string } };
 
   beforeAll(async () => {
-    catalog = await startFakeCatalog();
-    t = await createTestApp({
-      JWT_ISSUERS: JSON.stringify([ISSUER]),
-      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
-    });
-    const { sites, catalog: catalogService } = t.app.laurel.services;
-    await catalogService.syncSite(
-      await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR),
-      {},
-      CLI_ACTOR,
-    );
-    const token = await new SignJWT({ preferred_username: 'lms_worker' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(ISSUER.issuer)
-      .setAudience(ISSUER.audience)
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(ISSUER.secret));
-    headers = { authorization: `JWT ${token}` };
+    env = await startApiEnv();
+    t = env.t;
+    headers = await env.as('lms_worker');
     body = {
       username: 'alice',
       status: 'awarded',
-      credential: { course_run_key: catalog.data.courses[0]!.course_runs[0]!.key, mode: 'verified' },
+      credential: { course_run_key: env.catalog.data.courses[0]!.course_runs[0]!.key, mode: 'verified' },
     };
   });
-  afterAll(async () => {
-    await t?.close();
-    await catalog?.stop();
-  });
+  afterAll(() => env?.close());
 
   const post = (payload: object, key?: string) =>
     t.app.inject({

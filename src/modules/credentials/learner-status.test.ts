@@ -1,35 +1,17 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
-import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
-import { CLI_ACTOR } from '../audit/audit.service.ts';
-
-const ISSUER = {
-  issuer: 'https://lms.example.org/oauth2',
-  audience: 'laurel',
-  secret: 'status-test-secret-0123456789abcd',
-};
+import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
 
 describe('learner certificate status (/api/credentials/v1/…learner_cert_status/)', () => {
+  let env: ApiEnv;
   let t: TestApp;
-  let catalog: FakeCatalog;
   let runs: { uuid: string; key: string; course: string }[];
   const auth: Record<string, Record<string, string>> = {};
 
   beforeAll(async () => {
-    catalog = await startFakeCatalog();
-    t = await createTestApp({
-      JWT_ISSUERS: JSON.stringify([ISSUER]),
-      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
-      LEARNER_STATUS_WORKER: 'status_reader',
-    });
-    const { sites, catalog: catalogService } = t.app.laurel.services;
-    await catalogService.syncSite(
-      await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR),
-      {},
-      CLI_ACTOR,
-    );
-    runs = catalog.data.courses
+    env = await startApiEnv({ LEARNER_STATUS_WORKER: 'status_reader' });
+    t = env.t;
+    runs = env.catalog.data.courses
       .slice(0, 3)
       .map((course) => ({ ...course.course_runs[0]!, course: course.uuid }));
     for (const [who, userId] of [
@@ -37,13 +19,7 @@ describe('learner certificate status (/api/credentials/v1/…learner_cert_status
       ['status_reader', 2],
       ['alice', 77],
     ] as const) {
-      const token = await new SignJWT({ preferred_username: who, user_id: userId })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer(ISSUER.issuer)
-        .setAudience(ISSUER.audience)
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(ISSUER.secret));
-      auth[who] = { authorization: `JWT ${token}` };
+      auth[who] = await env.as(who, { user_id: userId });
     }
     await t.app.inject({ url: '/api/v2/users/me/', headers: auth.alice }); // alice's LMS id comes from her token
     const post = (url: string, payload: object) =>
@@ -69,10 +45,7 @@ describe('learner certificate status (/api/credentials/v1/…learner_cert_status
       percent_grade: 0.93,
     });
   });
-  afterAll(async () => {
-    await t?.close();
-    await catalog?.stop();
-  });
+  afterAll(() => env?.close());
 
   const status = (payload: unknown, who = 'status_reader') =>
     t.app.inject({

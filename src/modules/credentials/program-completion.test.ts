@@ -1,55 +1,30 @@
 import { sql } from 'drizzle-orm';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CatalogProgram,
-  type FakeCatalog,
-  startFakeCatalog,
-} from '../../../test/fake-upstream/catalog.ts';
-import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
+import type { CatalogProgram } from '../../../test/fake-upstream/catalog.ts';
+import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
 
-const ISSUER = {
-  issuer: 'https://lms.example.org/oauth2',
-  audience: 'laurel',
-  secret: 'completion-test-secret-0123456789',
-};
-
 describe('program completion', () => {
+  let env: ApiEnv;
   let t: TestApp;
-  let catalog: FakeCatalog;
   let program: CatalogProgram;
   let runKeys: string[];
   let headers: Record<string, string>;
 
   beforeAll(async () => {
-    catalog = await startFakeCatalog();
-    t = await createTestApp({
-      JWT_ISSUERS: JSON.stringify([ISSUER]),
-      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
-    });
-    const { sites, catalog: catalogService } = t.app.laurel.services;
-    const site = await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR);
-    await catalogService.syncSite(site, {}, CLI_ACTOR);
-    program = catalog.data.programs.find((p) => new Set(p.courses.map((c) => c.uuid)).size >= 2)!;
+    env = await startApiEnv();
+    t = env.t;
+    program = env.catalog.data.programs.find((p) => new Set(p.courses.map((c) => c.uuid)).size >= 2)!;
     // One run of each course of the program.
     runKeys = program.courses.map((course) => course.course_runs[0]!.key);
     await t.database.db.execute(sql`
       insert into credential_configs (site_id, uuid, kind, program_id)
-      select ${site.id}, gen_random_uuid(), 'program', id from programs where uuid = ${program.uuid}`);
-    const token = await new SignJWT({ preferred_username: 'lms_worker' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(ISSUER.issuer)
-      .setAudience(ISSUER.audience)
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(ISSUER.secret));
-    headers = { authorization: `JWT ${token}` };
+      select ${env.site.id}, gen_random_uuid(), 'program', id from programs where uuid = ${program.uuid}`);
+    headers = await env.as('lms_worker');
   });
-  afterAll(async () => {
-    await t?.close();
-    await catalog?.stop();
-  });
+  afterAll(() => env?.close());
 
   const award = async (username: string, runKey: string, mode = 'verified', status = 'awarded') => {
     const response = await t.app.inject({

@@ -1,50 +1,21 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
-import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
-import { CLI_ACTOR } from '../audit/audit.service.ts';
-
-const ISSUER = {
-  issuer: 'https://lms.example.org/oauth2',
-  audience: 'laurel',
-  secret: 'program-configs-secret-0123456789',
-};
+import type { FakeCatalog } from '../../../test/fake-upstream/catalog.ts';
+import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
 
 describe('program certificate configurations and signatories', () => {
+  let env: ApiEnv;
   let t: TestApp;
   let catalog: FakeCatalog;
   const auth: Record<string, Record<string, string>> = {};
 
   beforeAll(async () => {
-    catalog = await startFakeCatalog();
-    t = await createTestApp({
-      JWT_ISSUERS: JSON.stringify([ISSUER]),
-      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
-    });
-    const { sites, catalog: catalogService } = t.app.laurel.services;
-    await catalogService.syncSite(
-      await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR),
-      {},
-      CLI_ACTOR,
-    );
-    for (const [who, administrator] of [
-      ['admin', true],
-      ['lms_worker', false],
-      ['alice', false],
-    ] as const) {
-      const token = await new SignJWT({ preferred_username: who, administrator })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer(ISSUER.issuer)
-        .setAudience(ISSUER.audience)
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(ISSUER.secret));
-      auth[who] = { authorization: `JWT ${token}` };
-    }
+    env = await startApiEnv();
+    ({ t, catalog } = env);
+    auth.admin = await env.as('admin', { administrator: true });
+    for (const who of ['lms_worker', 'alice']) auth[who] = await env.as(who);
   });
-  afterAll(async () => {
-    await t?.close();
-    await catalog?.stop();
-  });
+  afterAll(() => env?.close());
 
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, who = 'admin') =>
     t.app.inject({ method, url, headers: auth[who], ...(payload && { payload }) });

@@ -1,33 +1,18 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
-
-const ISSUER = {
-  issuer: 'https://lms.example.org/oauth2',
-  audience: 'laurel',
-  secret: 'throttle-test-secret-0123456789ab',
-};
+import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
 
 describe('API throttles, as Open edX sets them', () => {
+  let env: ApiEnv;
   let t: TestApp;
   const auth: Record<string, Record<string, string>> = {};
 
   beforeAll(async () => {
-    t = await createTestApp({
-      JWT_ISSUERS: JSON.stringify([ISSUER]),
-      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
-    });
-    for (const who of ['alice', 'bob', 'lms_worker']) {
-      const token = await new SignJWT({ preferred_username: who })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer(ISSUER.issuer)
-        .setAudience(ISSUER.audience)
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(ISSUER.secret));
-      auth[who] = { authorization: `JWT ${token}` };
-    }
+    env = await startApiEnv();
+    t = env.t;
+    for (const who of ['alice', 'bob', 'lms_worker']) auth[who] = await env.as(who);
   });
-  afterAll(() => t?.close());
+  afterAll(() => env?.close());
 
   const list = (who: string) =>
     t.app.inject({ url: `/api/v2/credentials/?username=${who}`, headers: auth[who] });

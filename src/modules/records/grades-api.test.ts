@@ -1,49 +1,22 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
-import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
+import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
 
-const ISSUER = {
-  issuer: 'https://lms.example.org/oauth2',
-  audience: 'laurel',
-  secret: 'grades-test-secret-0123456789abcd',
-};
-
 describe('grades API (/api/v2/grades/)', () => {
+  let env: ApiEnv;
   let t: TestApp;
-  let catalog: FakeCatalog;
   let runKey: string;
   const auth: Record<string, Record<string, string>> = {};
 
   beforeAll(async () => {
-    catalog = await startFakeCatalog();
-    t = await createTestApp({
-      JWT_ISSUERS: JSON.stringify([ISSUER]),
-      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
-    });
-    const { sites, catalog: catalogService } = t.app.laurel.services;
-    await catalogService.syncSite(
-      await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR),
-      {},
-      CLI_ACTOR,
-    );
-    await sites.create({ domain: 'other.example.org', name: 'Other' }, CLI_ACTOR);
-    runKey = catalog.data.courses[0]!.course_runs[0]!.key;
-    for (const who of ['lms_worker', 'alice']) {
-      const token = await new SignJWT({ preferred_username: who })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer(ISSUER.issuer)
-        .setAudience(ISSUER.audience)
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(ISSUER.secret));
-      auth[who] = { authorization: `JWT ${token}` };
-    }
+    env = await startApiEnv();
+    t = env.t;
+    await t.app.laurel.services.sites.create({ domain: 'other.example.org', name: 'Other' }, CLI_ACTOR);
+    runKey = env.catalog.data.courses[0]!.course_runs[0]!.key;
+    for (const who of ['lms_worker', 'alice']) auth[who] = await env.as(who);
   });
-  afterAll(async () => {
-    await t?.close();
-    await catalog?.stop();
-  });
+  afterAll(() => env?.close());
 
   const post = (payload: object, who = 'lms_worker') =>
     t.app.inject({ method: 'POST', url: '/api/v2/grades/', headers: auth[who], payload });

@@ -1,45 +1,19 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
-import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
+import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
 
-const ISSUER = {
-  issuer: 'https://lms.example.org/oauth2',
-  audience: 'laurel',
-  secret: 'replace-test-secret-0123456789abc',
-};
-
 describe('username replacement (/api/v2/replace_usernames/)', () => {
+  let env: ApiEnv;
   let t: TestApp;
-  let catalog: FakeCatalog;
   const auth: Record<string, Record<string, string>> = {};
 
   beforeAll(async () => {
-    catalog = await startFakeCatalog();
-    t = await createTestApp({
-      JWT_ISSUERS: JSON.stringify([ISSUER]),
-      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
-      USERNAME_REPLACEMENT_WORKER: 'replacer',
-    });
-    const { sites, catalog: catalogService, users } = t.app.laurel.services;
-    await catalogService.syncSite(
-      await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR),
-      {},
-      CLI_ACTOR,
-    );
+    env = await startApiEnv({ USERNAME_REPLACEMENT_WORKER: 'replacer' });
+    t = env.t;
+    const { users } = t.app.laurel.services;
     for (const who of ['replacer', 'lms_worker', 'alice']) {
-      const token = await new SignJWT({
-        preferred_username: who,
-        email: `${who}@example.org`,
-        name: `Name of ${who}`,
-      })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer(ISSUER.issuer)
-        .setAudience(ISSUER.audience)
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(ISSUER.secret));
-      auth[who] = { authorization: `JWT ${token}` };
+      auth[who] = await env.as(who, { email: `${who}@example.org`, name: `Name of ${who}` });
     }
     await users.syncFromClaims(
       { username: 'bob', email: 'bob@example.org', fullName: 'Bob Example' },
@@ -52,15 +26,12 @@ describe('username replacement (/api/v2/replace_usernames/)', () => {
       headers: auth.lms_worker,
       payload: {
         username: 'carol',
-        credential: { course_run_key: catalog.data.courses[0]!.course_runs[0]!.key, mode: 'verified' },
+        credential: { course_run_key: env.catalog.data.courses[0]!.course_runs[0]!.key, mode: 'verified' },
       },
     });
     expect(award.statusCode).toBe(201);
   });
-  afterAll(async () => {
-    await t?.close();
-    await catalog?.stop();
-  });
+  afterAll(() => env?.close());
 
   const replace = (payload: unknown, who = 'replacer') =>
     t.app.inject({

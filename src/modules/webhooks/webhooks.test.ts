@@ -1,19 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeCatalog, startFakeCatalog } from '../../../test/fake-upstream/catalog.ts';
-import { type TestApp, createTestApp } from '../../../test/helpers/app.ts';
+import type { FakeCatalog } from '../../../test/fake-upstream/catalog.ts';
+import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
-import { CLI_ACTOR } from '../audit/audit.service.ts';
 import { signature } from './webhooks.service.ts';
-
-const ISSUER = {
-  issuer: 'https://lms.example.org/oauth2',
-  audience: 'laurel',
-  secret: 'webhooks-test-secret-0123456789abc',
-};
 
 interface Received {
   headers: Record<string, string | string[] | undefined>;
@@ -21,6 +14,7 @@ interface Received {
 }
 
 describe('webhooks', () => {
+  let env: ApiEnv;
   let t: TestApp;
   let catalog: FakeCatalog;
   let receiver: Server;
@@ -41,31 +35,13 @@ describe('webhooks', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
-    catalog = await startFakeCatalog();
-    t = await createTestApp({
-      JWT_ISSUERS: JSON.stringify([ISSUER]),
-      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-    });
-    const { sites, catalog: catalogService } = t.app.laurel.services;
-    const site = await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR);
-    await catalogService.syncSite(site, {}, CLI_ACTOR);
-    for (const [who, administrator] of [
-      ['admin', true],
-      ['lms_worker', false],
-    ] as const) {
-      const token = await new SignJWT({ preferred_username: who, administrator })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer(ISSUER.issuer)
-        .setAudience(ISSUER.audience)
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(ISSUER.secret));
-      auth[who] = { authorization: `JWT ${token}` };
-    }
+    env = await startApiEnv({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
+    ({ t, catalog } = env);
+    auth.admin = await env.as('admin', { administrator: true });
+    auth.lms_worker = await env.as('lms_worker');
   });
   afterAll(async () => {
-    await t?.close();
-    await catalog?.stop();
+    await env?.close();
     await new Promise((resolve) => receiver?.close(resolve));
   });
 

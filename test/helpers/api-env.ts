@@ -1,0 +1,58 @@
+import { SignJWT } from 'jose';
+import { CLI_ACTOR } from '../../src/modules/audit/audit.service.ts';
+import type { Site } from '../../src/modules/sites/sites.service.ts';
+import { type FakeCatalog, startFakeCatalog } from '../fake-upstream/catalog.ts';
+import { type TestApp, createTestApp } from './app.ts';
+
+/** The LMS as a JWT issuer with a shared secret, as tests call the API. */
+export const TEST_ISSUER = { issuer: 'https://lms.example.org/oauth2', audience: 'laurel', secret: 'api-tests-shared-secret-0123456789' };
+
+export interface ApiEnv {
+  t: TestApp;
+  catalog: FakeCatalog;
+  site: Site;
+  /** `Authorization` headers for a caller, minted on first use. */
+  as(username: string, claims?: Record<string, unknown>): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/** A signed JWT such as the LMS issues. */
+export function mintJwt(username: string, claims: Record<string, unknown> = {}): Promise<string> {
+  return new SignJWT({ preferred_username: username, ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(TEST_ISSUER.issuer)
+    .setAudience(TEST_ISSUER.audience)
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(TEST_ISSUER.secret));
+}
+
+/**
+ * The app with the fixture catalog copied onto its `localhost` site, trusting tokens of TEST_ISSUER,
+ * with `lms_worker` as the LMS's service user (issuer role).
+ */
+export async function startApiEnv(env: Record<string, string> = {}): Promise<ApiEnv> {
+  const catalog = await startFakeCatalog();
+  const t = await createTestApp({
+    JWT_ISSUERS: JSON.stringify([TEST_ISSUER]),
+    SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
+    ...env,
+  });
+  const { sites, catalog: catalogService } = t.app.laurel.services;
+  const site = await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR);
+  await catalogService.syncSite(site, {}, CLI_ACTOR);
+  const headers = new Map<string, Record<string, string>>();
+  return {
+    t,
+    catalog,
+    site,
+    async as(username, claims = {}) {
+      const key = `${username}:${JSON.stringify(claims)}`;
+      if (!headers.has(key)) headers.set(key, { authorization: `JWT ${await mintJwt(username, claims)}` });
+      return headers.get(key) as Record<string, string>;
+    },
+    async close() {
+      await t.close();
+      await catalog.stop();
+    },
+  };
+}
