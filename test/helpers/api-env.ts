@@ -5,7 +5,11 @@ import { type FakeCatalog, startFakeCatalog } from '../fake-upstream/catalog.ts'
 import { type TestApp, createTestApp } from './app.ts';
 
 /** The LMS as a JWT issuer with a shared secret, as tests call the API. */
-export const TEST_ISSUER = { issuer: 'https://lms.example.org/oauth2', audience: 'laurel', secret: 'api-tests-shared-secret-0123456789' };
+export const TEST_ISSUER = {
+  issuer: 'https://lms.example.org/oauth2',
+  audience: 'laurel',
+  secret: 'api-tests-shared-secret-0123456789',
+};
 
 export interface ApiEnv {
   t: TestApp;
