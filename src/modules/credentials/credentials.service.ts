@@ -162,7 +162,13 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
         updates.dateOverride = change.dateOverride;
       // A program credential is dated when it is (re-)awarded, not recomputed at every read.
       if (target.programId !== null && status === 'awarded' && (created || before !== status)) {
-        updates.visibleDate = await completion.programDate(tx, site.id, target.userId, target.programId);
+        updates.visibleDate = await completion.programDate(
+          tx,
+          site.id,
+          target.userId,
+          target.programId,
+          site.programCompletionModes.split(','),
+        );
       }
 
       const existing = new Map((await repository.attributes(tx, [row.id])).map((a) => [a.name, a.value]));

@@ -116,9 +116,16 @@ export function createProgramCompletionRepository() {
 
     /**
      * The date of a learner's program credential: the latest date of their awarded course credentials
-     * in the program's courses, each dated by its certificate available date, else when it was awarded.
+     * in counting modes in the program's courses, each dated by its certificate available date, else
+     * when it was awarded.
      */
-    async programDate(db: Db, siteId: number, userId: number, programId: number): Promise<Date | null> {
+    async programDate(
+      db: Db,
+      siteId: number,
+      userId: number,
+      programId: number,
+      modes: string[],
+    ): Promise<Date | null> {
       const courses = coursesOf(db, programId);
       const [row] = await db
         .select({
@@ -141,6 +148,7 @@ export function createProgramCompletionRepository() {
             eq(userCredentials.userId, userId),
             eq(userCredentials.status, 'awarded'),
             eq(credentialConfigs.kind, 'course-run'),
+            sql`${credentialConfigs.mode} = any(${`{${modes.join(',')}}`}::text[])`,
             inArray(courseRuns.courseId, courses),
           ),
         );
