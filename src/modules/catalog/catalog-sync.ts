@@ -8,6 +8,7 @@
  * records) are marked retired instead.
  */
 import type { Clock } from '../../platform/clock.ts';
+import { isStillReferenced } from '../../platform/db/errors.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { UpstreamError } from '../../platform/http-client/http-client.ts';
 import type { Site } from '../sites/sites.service.ts';
@@ -92,12 +93,6 @@ const emptyTally = (): Tally => ({ created: 0, updated: 0, unchanged: 0, retired
 function add(tally: Tally, count: WriteCount): void {
   tally.created += count.created;
   tally.updated += count.updated;
-}
-
-function isReferenced(error: unknown): boolean {
-  const code =
-    (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
-  return code === '23503' || code === '23001';
 }
 
 /** Resolves UUIDs to ids, failing the item when one is unknown here. */
@@ -257,7 +252,7 @@ export function createCatalogSync({ database, repository, source, clock }: Catal
           await db.transaction((tx) => repository.delete(tx, table, gone.id));
           report.tallies[table].deleted += 1;
         } catch (error) {
-          if (!isReferenced(error)) throw error;
+          if (!isStillReferenced(error)) throw error;
           await repository.retire(db, table, gone.id);
           report.tallies[table].retired += 1;
           report.retired.push(entry);

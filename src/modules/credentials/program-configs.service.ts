@@ -1,4 +1,5 @@
 import type { Database, Db } from '../../platform/db/database.ts';
+import { isStillReferenced } from '../../platform/db/errors.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { parseUuid } from '../../platform/ids.ts';
@@ -23,11 +24,6 @@ export interface SignatoryInput {
   title?: string;
   organizationNameOverride?: string | null;
 }
-
-const isRestricted = (error: unknown) => {
-  const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
-  return code === '23503' || code === '23001';
-};
 
 /** Program certificate configurations and the signatories they show, per site. */
 export function createProgramConfigsService(deps: {
@@ -146,7 +142,7 @@ export function createProgramConfigsService(deps: {
           });
         });
       } catch (error) {
-        if (isRestricted(error))
+        if (isStillReferenced(error))
           throw new ConflictError('Credentials were awarded with this configuration: deactivate it instead.');
         throw error;
       }
@@ -203,7 +199,7 @@ export function createProgramConfigsService(deps: {
           });
         });
       } catch (error) {
-        if (isRestricted(error))
+        if (isStillReferenced(error))
           throw new ConflictError(
             'Certificate configurations still show this signatory: remove it from them first.',
           );

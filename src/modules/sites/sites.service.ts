@@ -1,5 +1,6 @@
 import type { Cache } from '../../platform/cache/index.ts';
 import type { Database } from '../../platform/db/database.ts';
+import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
 import { type Actor, type AuditService, SYSTEM_ACTOR, diffForAudit } from '../audit/audit.service.ts';
 import {
@@ -21,11 +22,6 @@ export interface SitesServiceDeps {
   repository: SitesRepository;
   audit: AuditService;
   cache: Cache;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return (error as { code?: string }).code === '23505' || cause?.code === '23505';
 }
 
 export function createSitesService({ database, repository, audit, cache }: SitesServiceDeps) {
