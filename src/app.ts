@@ -30,6 +30,8 @@ import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
 import { createCatalogSource } from './modules/catalog/catalog-source.ts';
 import { createCatalogSync } from './modules/catalog/catalog-sync.ts';
+import { createConfigEditing } from './modules/credentials/config-editing.ts';
+import { createCourseCertificatesRepository } from './modules/credentials/course-certificates.repository.ts';
 import { courseCertificatesRoutes } from './modules/credentials/course-certificates.routes.ts';
 import { createCourseCertificatesService } from './modules/credentials/course-certificates.service.ts';
 import { createCredentialsRepository } from './modules/credentials/credentials.repository.ts';
@@ -149,18 +151,23 @@ export function createServices(
     clock,
   });
   credentials.defineJobs();
+  const programConfigsRepository = createProgramConfigsRepository();
+  const configEditing = createConfigEditing({ database, repository: programConfigsRepository, audit });
   const courseCertificates = createCourseCertificatesService({
     database,
     repository: credentialsRepository,
+    courseCertificates: createCourseCertificatesRepository(),
+    editing: configEditing,
     catalog,
     audit,
   });
   const programConfigs = createProgramConfigsService({
     database,
-    repository: createProgramConfigsRepository(),
+    repository: programConfigsRepository,
     credentials: credentialsRepository,
     catalog,
     audit,
+    editing: configEditing,
   });
   const webhooks = createWebhooksService({
     database,

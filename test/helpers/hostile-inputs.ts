@@ -33,3 +33,29 @@ export const OFF_SITE_NEXT_VALUES = [
   '',
   'x'.repeat(3000),
 ];
+
+/**
+ * Text a client may put in any string field, path segment or query value: each must get a clear
+ * answer (2xx or 4xx), never a server error, and a 4xx must change nothing.
+ */
+export const HOSTILE_STRINGS = [
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  'line\nbreak',
+  'tab\there',
+  '\u001b[31mred',
+  '\u007f',
+  '\ud800',
+  '\u202egnp.exe',
+  '🎓'.repeat(100),
+  "'; DROP TABLE credential_configs; --",
+  '<script>alert(1)</script>',
+  '{{ 7 | times: 7 }}',
+  '../../etc/passwd',
+  '%00',
+  '%2F..%2F',
+  'x'.repeat(256),
+  'x'.repeat(3000),
+];

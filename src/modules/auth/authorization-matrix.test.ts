@@ -286,6 +286,13 @@ const MATRIX: Row[] = [
     expected: permit(['staff', 'issuer', 'lms_worker'], 404),
   })),
   {
+    route: 'GET /api/v2/course_certificates/',
+    note: 'config:read',
+    url: '/api/v2/course_certificates/',
+    expected: permit(['staff', 'support']),
+    check: (body) => expect(body).toMatchObject({ count: 0 }),
+  },
+  {
     route: 'POST /api/v2/course_certificates/',
     note: 'course-certificates:write; an empty body is a 400 for those allowed',
     url: '/api/v2/course_certificates/',
@@ -305,6 +312,12 @@ const MATRIX: Row[] = [
     body: { is_active: true },
     expected: permit(['staff', 'issuer', 'lms_worker'], 404),
   })),
+  {
+    route: 'DELETE /api/v2/course_certificates/{course_id}/',
+    note: 'course-certificates:write; an unknown run',
+    url: '/api/v2/course_certificates/course-v1:No+Such+Run/',
+    expected: permit(['staff', 'issuer', 'lms_worker'], 404),
+  },
   {
     route: 'POST /api/v2/replace_usernames/',
     note: 'users:replace (USERNAME_REPLACEMENT_WORKER); an empty body is a 400 for it',

@@ -1,10 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { drfDate } from '../../platform/http/formats.ts';
+import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import type { Idempotency } from '../auth/idempotency.ts';
 import type { Site } from '../sites/sites.service.ts';
+import {
+  PLAIN_TEXT,
+  type PresentationBody,
+  PresentationFields,
+  PresentationOut,
+  presentationOf,
+  presentationOut,
+} from './config-fields.ts';
 import type {
   CourseCertificateChange,
   CourseCertificatesService,
@@ -14,8 +23,10 @@ import type { CredentialConfig } from './credentials.repository.ts';
 import { COURSE_MODES } from './credentials.schema.ts';
 
 const Mode = Type.Union(COURSE_MODES.map((mode) => Type.Literal(mode)));
+const CourseId = Type.String({ minLength: 1, maxLength: 255, pattern: PLAIN_TEXT });
 const AvailableDate = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
+/** The Open edX fields first, then what Laurel adds. */
 const CourseCertificateOut = Type.Object(
   {
     id: Type.Integer(),
@@ -25,20 +36,30 @@ const CourseCertificateOut = Type.Object(
     certificate_type: Type.String(),
     certificate_available_date: Type.Union([Type.String(), Type.Null()]),
     is_active: Type.Boolean(),
+    ...PresentationOut,
   },
   { $id: 'CourseCertificate' },
 );
 const Changes = {
   certificate_available_date: Type.Optional(AvailableDate),
   is_active: Type.Optional(Type.Boolean()),
+  ...PresentationFields,
 };
-const CourseIdParams = Type.Object({ course_id: Type.String({ minLength: 1, maxLength: 255 }) });
+const CourseIdParams = Type.Object({ course_id: CourseId });
 const ModeQuery = Type.Object({ certificate_type: Type.Optional(Mode) }, { additionalProperties: false });
+const ListQuery = Type.Object(
+  {
+    ...PageQuery.properties,
+    course_id: Type.Optional(CourseId),
+    certificate_type: Type.Optional(Mode),
+    is_active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 
-const changeOf = (body: {
-  certificate_available_date?: string | null;
-  is_active?: boolean;
-}): CourseCertificateChange => ({
+type ChangesBody = PresentationBody & { certificate_available_date?: string | null; is_active?: boolean };
+
+const changeOf = (body: ChangesBody): CourseCertificateChange => ({
   certificateAvailableDate:
     body.certificate_available_date === undefined
       ? undefined
@@ -46,18 +67,7 @@ const changeOf = (body: {
         ? null
         : new Date(body.certificate_available_date),
   isActive: body.is_active,
-});
-
-const toOut = (site: Site, config: CredentialConfig, linked: boolean) => ({
-  id: config.id,
-  site: site.id,
-  course_id: config.courseRunKey ?? '',
-  course_run: linked ? config.courseRunKey : null,
-  certificate_type: config.mode ?? '',
-  certificate_available_date: config.certificateAvailableDate
-    ? drfDate(config.certificateAvailableDate)
-    : null,
-  is_active: config.isActive,
+  ...presentationOf(body),
 });
 
 /** `/api/v2/course_certificates/`: how the LMS tells Laurel about a course run's certificate. */
@@ -65,7 +75,51 @@ export function courseCertificatesRoutes(
   service: CourseCertificatesService,
   idempotent: Idempotency,
 ): FastifyPluginAsyncTypebox {
+  async function represent(site: Site, configs: CredentialConfig[]) {
+    const signatories = await service.signatoriesOf(configs.map((config) => config.id));
+    return configs.map((config) => ({
+      id: config.id,
+      site: site.id,
+      course_id: config.courseRunKey ?? '',
+      course_run: config.courseRunId !== null ? config.courseRunKey : null,
+      certificate_type: config.mode ?? '',
+      certificate_available_date: config.certificateAvailableDate
+        ? drfDate(config.certificateAvailableDate)
+        : null,
+      is_active: config.isActive,
+      ...presentationOut(config, signatories.get(config.id)),
+    }));
+  }
+  const one = async (site: Site, config: CredentialConfig) => {
+    const [shown] = await represent(site, [config]);
+    if (!shown) throw new Error('a configuration could not be represented');
+    return shown;
+  };
+
   return async (app) => {
+    app.get(
+      '/api/v2/course_certificates/',
+      {
+        preValidation: requirePermission('config:read'),
+        schema: {
+          tags: ['credentials'],
+          summary: 'Course certificate configurations of this site, by course run and mode',
+          querystring: ListQuery,
+          response: { 200: Paginated(CourseCertificateOut) },
+        },
+      },
+      async (request) => {
+        const { query } = request;
+        const page = pageOf(query);
+        const { count, rows } = await service.list(
+          request.site,
+          { courseRunKey: query.course_id, mode: query.certificate_type, isActive: query.is_active },
+          page,
+        );
+        return paginated(request, page, count, await represent(request.site, rows));
+      },
+    );
+
     app.post(
       '/api/v2/course_certificates/',
       {
@@ -75,7 +129,7 @@ export function courseCertificatesRoutes(
           tags: ['credentials'],
           summary: 'Update or create the certificate configuration of a course run and mode (201)',
           body: Type.Object(
-            { course_id: Type.String({ minLength: 1, maxLength: 255 }), certificate_type: Mode, ...Changes },
+            { course_id: CourseId, certificate_type: Mode, ...Changes },
             { additionalProperties: false },
           ),
           response: { 201: CourseCertificateOut },
@@ -83,14 +137,14 @@ export function courseCertificatesRoutes(
       },
       async (request, reply) => {
         const { course_id: courseId, certificate_type: mode } = request.body;
-        const { config, linked } = await service.upsert(
+        const config = await service.upsert(
           request.site,
           courseId,
           mode as CourseMode,
           changeOf(request.body),
           actorOf(request),
         );
-        return reply.status(201).send(toOut(request.site, config, linked));
+        return reply.status(201).send(await one(request.site, config));
       },
     );
 
@@ -106,14 +160,11 @@ export function courseCertificatesRoutes(
           response: { 200: CourseCertificateOut },
         },
       },
-      async (request) => {
-        const config = await service.get(
+      async (request) =>
+        one(
           request.site,
-          request.params.course_id,
-          request.query.certificate_type,
-        );
-        return toOut(request.site, config, config.courseRunId !== null);
-      },
+          await service.get(request.site, request.params.course_id, request.query.certificate_type),
+        ),
     );
 
     for (const method of ['PUT', 'PATCH'] as const) {
@@ -132,16 +183,38 @@ export function courseCertificatesRoutes(
         handler: async (request) => {
           const { course_id: courseId } = request.params as { course_id: string };
           const { certificate_type: mode } = request.query as { certificate_type?: string };
-          const { config, linked } = await service.update(
+          const config = await service.update(
             request.site,
             courseId,
             mode,
-            changeOf(request.body as object),
+            changeOf(request.body as ChangesBody),
             actorOf(request),
           );
-          return toOut(request.site, config, linked);
+          return one(request.site, config);
         },
       });
     }
+
+    app.delete(
+      '/api/v2/course_certificates/:course_id/',
+      {
+        preValidation: requirePermission('course-certificates:write'),
+        schema: {
+          tags: ['credentials'],
+          summary: 'Delete the certificate configuration of a course run no credential uses (409 otherwise)',
+          params: CourseIdParams,
+          querystring: ModeQuery,
+        },
+      },
+      async (request, reply) => {
+        await service.remove(
+          request.site,
+          request.params.course_id,
+          request.query.certificate_type,
+          actorOf(request),
+        );
+        return reply.status(204).send();
+      },
+    );
   };
 }

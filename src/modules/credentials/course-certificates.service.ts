@@ -1,42 +1,64 @@
-import type { Database } from '../../platform/db/database.ts';
+import type { Database, Db } from '../../platform/db/database.ts';
+import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
+import type { Page } from '../../platform/http/pagination.ts';
 import { type Actor, type AuditService, diffForAudit } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Site } from '../sites/sites.service.ts';
+import { type ConfigEditing, type ConfigPresentation, presentationValues } from './config-editing.ts';
+import type {
+  CourseCertificateFilter,
+  CourseCertificatesRepository,
+} from './course-certificates.repository.ts';
 import type { COURSE_MODES } from './credentials.schema.ts';
 import type { CredentialConfig, CredentialsRepository } from './credentials.repository.ts';
 
 export type CourseMode = (typeof COURSE_MODES)[number];
 
-export interface CourseCertificateChange {
+export interface CourseCertificateChange extends ConfigPresentation {
   certificateAvailableDate?: Date | null;
   isActive?: boolean;
 }
 
+/** What the audit log shows of a course-run configuration. */
+const shown = (config: CredentialConfig) => ({
+  courseRunKey: config.courseRunKey,
+  mode: config.mode,
+  certificateAvailableDate: config.certificateAvailableDate,
+  isActive: config.isActive,
+  title: config.title,
+  language: config.language,
+  useOrgName: config.useOrgName,
+  includeHoursOfEffort: config.includeHoursOfEffort,
+});
+
 /**
- * Course certificate configurations as the LMS announces them (`/api/v2/course_certificates/`): one
- * per course run and mode, carrying the date from which the certificates may be shown.
+ * Course certificate configurations (`/api/v2/course_certificates/`): one per course run and mode,
+ * carrying the date from which the certificates may be shown, as the LMS announces them, and how the
+ * certificate looks, as admins set it. Every change to one goes through `upsert` or `remove`.
  */
 export function createCourseCertificatesService(deps: {
   database: Database;
   repository: CredentialsRepository;
+  courseCertificates: CourseCertificatesRepository;
+  editing: ConfigEditing;
   catalog: CatalogService;
   audit: AuditService;
 }) {
-  const { database, repository, catalog, audit } = deps;
+  const { database, repository, courseCertificates, editing, catalog, audit } = deps;
   const { db } = database;
 
-  async function record(actor: Actor, site: Site, config: CredentialConfig, before: CredentialConfig | null) {
-    const shown = (c: CredentialConfig | null) =>
-      c && {
-        certificateAvailableDate: c.certificateAvailableDate,
-        isActive: c.isActive,
-        mode: c.mode,
-        courseRunKey: c.courseRunKey,
-      };
-    const changes = diffForAudit(shown(before), shown(config) ?? {});
+  async function record(
+    tx: Db,
+    actor: Actor,
+    site: Site,
+    config: CredentialConfig,
+    before: CredentialConfig | null,
+    signatories: { signatories?: string[] },
+  ) {
+    const changes = { ...diffForAudit(before && shown(before), shown(config)), ...signatories };
     if (Object.keys(changes).length === 0) return;
-    await audit.record(db, actor, {
+    await audit.record(tx, actor, {
       siteId: site.id,
       action: before ? 'config.updated' : 'config.created',
       targetType: 'credential_config',
@@ -45,7 +67,51 @@ export function createCourseCertificatesService(deps: {
     });
   }
 
-  return {
+  /** One upsert: the configuration as it is afterwards; a 400 (and nothing written) for bad signatories. */
+  async function write(
+    site: Site,
+    courseId: string,
+    mode: CourseMode,
+    change: CourseCertificateChange,
+    actor: Actor,
+  ) {
+    const existing =
+      (await repository.courseRunConfigs(db, site.id, courseId)).find((config) => config.mode === mode) ??
+      null;
+    const run = await catalog.courseRun(site.id, courseId);
+    const values = {
+      ...(change.certificateAvailableDate !== undefined && {
+        certificateAvailableDate: change.certificateAvailableDate,
+      }),
+      ...(change.isActive !== undefined && { isActive: change.isActive }),
+      ...presentationValues(change),
+      ...(run && { courseRunId: run.id }),
+    };
+    return db.transaction(async (tx) => {
+      const config = !existing
+        ? await repository.insertConfig(tx, {
+            siteId: site.id,
+            kind: 'course-run',
+            courseRunKey: courseId,
+            mode,
+            ...values,
+          })
+        : Object.keys(diffForAudit(existing as Record<string, unknown>, values)).length > 0
+          ? await repository.updateConfig(tx, existing.id, values)
+          : existing;
+      const signatories = await editing.setSignatories(tx, site, config.id, change.signatories);
+      await record(tx, actor, site, config, existing, signatories);
+      return config;
+    });
+  }
+
+  const service = {
+    list: (site: Site, filter: CourseCertificateFilter, page: Page) =>
+      courseCertificates.list(db, site.id, filter, page),
+
+    /** Signatory UUIDs of each configuration, in order. */
+    signatoriesOf: editing.signatoriesOf,
+
     /** The configuration of a run, for one mode; with several modes the mode must be named. */
     async get(site: Site, courseId: string, mode?: string): Promise<CredentialConfig> {
       const configs = await repository.courseRunConfigs(db, site.id, courseId);
@@ -67,42 +133,34 @@ export function createCourseCertificatesService(deps: {
       mode: CourseMode,
       change: CourseCertificateChange,
       actor: Actor,
-    ) {
-      const existing =
-        (await repository.courseRunConfigs(db, site.id, courseId)).find((config) => config.mode === mode) ??
-        null;
-      const run = await catalog.courseRun(site.id, courseId);
-      const values = {
-        ...(change.certificateAvailableDate !== undefined && {
-          certificateAvailableDate: change.certificateAvailableDate,
-        }),
-        ...(change.isActive !== undefined && { isActive: change.isActive }),
-        ...(run && { courseRunId: run.id }),
-      };
-      const config = existing
-        ? await repository.updateConfig(db, existing.id, values)
-        : await repository.insertConfig(db, {
-            siteId: site.id,
-            kind: 'course-run',
-            courseRunKey: courseId,
-            mode,
-            ...values,
-          });
-      await record(actor, site, config, existing);
-      return { config, created: !existing, linked: Boolean(run) };
+    ): Promise<CredentialConfig> {
+      try {
+        return await write(site, courseId, mode, change, actor);
+      } catch (error) {
+        // Two first announcements of the same run and mode at once: the loser updates what the winner made.
+        if (isUniqueViolation(error)) return write(site, courseId, mode, change, actor);
+        throw error;
+      }
     },
 
+    /** Change the configuration of a run (naming the mode when it has several). */
     async update(
       site: Site,
       courseId: string,
       mode: string | undefined,
       change: CourseCertificateChange,
       actor: Actor,
-    ) {
-      const existing = await this.get(site, courseId, mode);
-      return this.upsert(site, courseId, existing.mode as CourseMode, change, actor);
+    ): Promise<CredentialConfig> {
+      const existing = await service.get(site, courseId, mode);
+      return service.upsert(site, courseId, existing.mode as CourseMode, change, actor);
+    },
+
+    /** Delete the configuration of a run (naming the mode when it has several); 409 while credentials use it. */
+    async remove(site: Site, courseId: string, mode: string | undefined, actor: Actor): Promise<void> {
+      await editing.deleteConfig(site, await service.get(site, courseId, mode), actor);
     },
   };
+  return service;
 }
 
 export type CourseCertificatesService = ReturnType<typeof createCourseCertificatesService>;

@@ -4,31 +4,25 @@ import { drfDate } from '../../platform/http/formats.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
+import {
+  type PresentationBody,
+  PresentationFields,
+  PresentationOut,
+  presentationOf,
+  presentationOut,
+} from './config-fields.ts';
 import type { ProgramConfigRow, Signatory } from './program-configs.repository.ts';
 import type { ProgramConfigInput, ProgramConfigsService } from './program-configs.service.ts';
 
-const Language = Type.Union([Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }), Type.Null()]);
-const ConfigFields = {
-  is_active: Type.Optional(Type.Boolean()),
-  title: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
-  language: Type.Optional(Language),
-  use_org_name: Type.Optional(Type.Boolean()),
-  include_hours_of_effort: Type.Optional(Type.Boolean()),
-  signatories: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10 })),
-};
+const ConfigFields = { is_active: Type.Optional(Type.Boolean()), ...PresentationFields };
+const { uuid: ConfigUuid, ...Presentation } = PresentationOut;
 const ProgramCertificate = Type.Object(
   {
-    uuid: Type.String(),
+    uuid: ConfigUuid,
     program_uuid: Type.String(),
     program_title: Type.String(),
     is_active: Type.Boolean(),
-    title: Type.Union([Type.String(), Type.Null()]),
-    language: Type.Union([Type.String(), Type.Null()]),
-    use_org_name: Type.Boolean(),
-    include_hours_of_effort: Type.Boolean(),
-    signatories: Type.Array(Type.String()),
-    created: Type.String(),
-    modified: Type.String(),
+    ...Presentation,
   },
   { $id: 'ProgramCertificate' },
 );
@@ -50,21 +44,9 @@ const SignatoryOut = Type.Object(
 );
 const UuidParams = Type.Object({ uuid: Type.String({ maxLength: 64 }) });
 
-type ConfigBody = {
-  is_active?: boolean;
-  title?: string | null;
-  language?: string | null;
-  use_org_name?: boolean;
-  include_hours_of_effort?: boolean;
-  signatories?: string[];
-};
-const inputOf = (body: ConfigBody): ProgramConfigInput => ({
+const inputOf = (body: PresentationBody & { is_active?: boolean }): ProgramConfigInput => ({
   isActive: body.is_active,
-  title: body.title,
-  language: body.language,
-  useOrgName: body.use_org_name,
-  includeHoursOfEffort: body.include_hours_of_effort,
-  signatories: body.signatories,
+  ...presentationOf(body),
 });
 const toSignatoryOut = (signatory: Signatory) => ({
   uuid: signatory.uuid,
@@ -80,17 +62,10 @@ export function programConfigsRoutes(service: ProgramConfigsService): FastifyPlu
   async function represent(rows: ProgramConfigRow[]) {
     const signatories = await service.signatoriesOf(rows.map((row) => row.config.id));
     return rows.map(({ config, programUuid, programTitle }) => ({
-      uuid: config.uuid,
       program_uuid: programUuid,
       program_title: programTitle,
       is_active: config.isActive,
-      title: config.title,
-      language: config.language,
-      use_org_name: config.useOrgName,
-      include_hours_of_effort: config.includeHoursOfEffort,
-      signatories: signatories.get(config.id) ?? [],
-      created: drfDate(config.createdAt),
-      modified: drfDate(config.updatedAt),
+      ...presentationOut(config, signatories.get(config.id)),
     }));
   }
   const one = async (row: ProgramConfigRow) => {

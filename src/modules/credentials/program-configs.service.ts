@@ -1,22 +1,16 @@
-import type { Database, Db } from '../../platform/db/database.ts';
-import { isStillReferenced } from '../../platform/db/errors.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
+import type { Database } from '../../platform/db/database.ts';
+import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { parseUuid } from '../../platform/ids.ts';
 import { type Actor, type AuditService, diffForAudit } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Site } from '../sites/sites.service.ts';
+import { type ConfigEditing, type ConfigPresentation, presentationValues } from './config-editing.ts';
 import type { CredentialsRepository } from './credentials.repository.ts';
 import type { ProgramConfigsRepository, Signatory } from './program-configs.repository.ts';
 
-export interface ProgramConfigInput {
+export interface ProgramConfigInput extends ConfigPresentation {
   isActive?: boolean;
-  title?: string | null;
-  language?: string | null;
-  useOrgName?: boolean;
-  includeHoursOfEffort?: boolean;
-  /** Signatory UUIDs, in the order they sign. */
-  signatories?: string[];
 }
 
 export interface SignatoryInput {
@@ -32,27 +26,14 @@ export function createProgramConfigsService(deps: {
   credentials: CredentialsRepository;
   catalog: CatalogService;
   audit: AuditService;
+  editing: ConfigEditing;
 }) {
-  const { database, repository, credentials, catalog, audit } = deps;
+  const { database, repository, credentials, catalog, audit, editing } = deps;
   const { db } = database;
-
-  async function signatoryIdsFor(tx: Db, site: Site, uuids: string[]): Promise<number[]> {
-    const parsed = uuids.map((uuid) => parseUuid(uuid) ?? uuid);
-    const ids = await repository.signatoryIds(tx, site.id, parsed);
-    const unknown = parsed.filter((uuid) => !ids.has(uuid));
-    if (unknown.length > 0)
-      throw ValidationError.field('signatories', `Unknown signatories: ${unknown.join(', ')}.`);
-    if (new Set(parsed).size !== parsed.length)
-      throw ValidationError.field('signatories', 'A signatory is listed twice.');
-    return parsed.map((uuid) => ids.get(uuid) as number);
-  }
 
   const configValues = (input: ProgramConfigInput) => ({
     ...(input.isActive !== undefined && { isActive: input.isActive }),
-    ...(input.title !== undefined && { title: input.title || null }),
-    ...(input.language !== undefined && { language: input.language || null }),
-    ...(input.useOrgName !== undefined && { useOrgName: input.useOrgName }),
-    ...(input.includeHoursOfEffort !== undefined && { includeHoursOfEffort: input.includeHoursOfEffort }),
+    ...presentationValues(input),
   });
 
   async function getConfig(site: Site, uuid: string) {
@@ -71,7 +52,7 @@ export function createProgramConfigsService(deps: {
 
   return {
     listConfigs: (site: Site, page: Page) => repository.listConfigs(db, site.id, page),
-    signatoriesOf: (configIds: number[]) => repository.signatoriesOf(db, configIds),
+    signatoriesOf: editing.signatoriesOf,
     getConfig,
 
     async createConfig(site: Site, programUuid: string, input: ProgramConfigInput, actor: Actor) {
@@ -89,17 +70,13 @@ export function createProgramConfigsService(deps: {
           programId: program.id,
           ...configValues(input),
         });
-        await repository.setSignatories(
-          tx,
-          created.id,
-          await signatoryIdsFor(tx, site, input.signatories ?? []),
-        );
+        const linked = await editing.setSignatories(tx, site, created.id, input.signatories);
         await audit.record(tx, actor, {
           siteId: site.id,
           action: 'config.created',
           targetType: 'credential_config',
           targetId: created.uuid,
-          changes: { program: [null, program.uuid], ...diffForAudit(null, configValues(input)) },
+          changes: { program: [null, program.uuid], ...diffForAudit(null, configValues(input)), ...linked },
         });
         return created;
       });
@@ -110,12 +87,11 @@ export function createProgramConfigsService(deps: {
       const { config } = await getConfig(site, uuid);
       await db.transaction(async (tx) => {
         const values = configValues(input);
-        const changes: Record<string, unknown> = diffForAudit(config as Record<string, unknown>, values);
         if (Object.keys(values).length > 0) await credentials.updateConfig(tx, config.id, values);
-        if (input.signatories) {
-          await repository.setSignatories(tx, config.id, await signatoryIdsFor(tx, site, input.signatories));
-          changes.signatories = input.signatories;
-        }
+        const changes = {
+          ...diffForAudit(config as Record<string, unknown>, values),
+          ...(await editing.setSignatories(tx, site, config.id, input.signatories)),
+        };
         if (Object.keys(changes).length > 0) {
           await audit.record(tx, actor, {
             siteId: site.id,
@@ -131,21 +107,7 @@ export function createProgramConfigsService(deps: {
 
     async deleteConfig(site: Site, uuid: string, actor: Actor) {
       const { config } = await getConfig(site, uuid);
-      try {
-        await db.transaction(async (tx) => {
-          await repository.deleteConfig(tx, config.id);
-          await audit.record(tx, actor, {
-            siteId: site.id,
-            action: 'config.deleted',
-            targetType: 'credential_config',
-            targetId: config.uuid,
-          });
-        });
-      } catch (error) {
-        if (isStillReferenced(error))
-          throw new ConflictError('Credentials were awarded with this configuration: deactivate it instead.');
-        throw error;
-      }
+      await editing.deleteConfig(site, config, actor);
     },
 
     listSignatories: (site: Site, page: Page) => repository.listSignatories(db, site.id, page),
@@ -188,23 +150,13 @@ export function createProgramConfigsService(deps: {
 
     async deleteSignatory(site: Site, uuid: string, actor: Actor) {
       const signatory = await getSignatory(site, uuid);
-      try {
-        await db.transaction(async (tx) => {
-          await repository.deleteSignatory(tx, signatory.id);
-          await audit.record(tx, actor, {
-            siteId: site.id,
-            action: 'signatory.deleted',
-            targetType: 'signatory',
-            targetId: signatory.uuid,
-          });
-        });
-      } catch (error) {
-        if (isStillReferenced(error))
-          throw new ConflictError(
-            'Certificate configurations still show this signatory: remove it from them first.',
-          );
-        throw error;
-      }
+      await editing.deleteAudited(
+        site,
+        actor,
+        { action: 'signatory.deleted', targetType: 'signatory', targetId: signatory.uuid },
+        (tx) => repository.deleteSignatory(tx, signatory.id),
+        'Certificate configurations still show this signatory: remove it from them first.',
+      );
     },
   };
 }
