@@ -3,6 +3,7 @@
  * Run on a quiet machine; figures vary with load.
  */
 import { benchCatalogSync } from './catalog-sync.ts';
+import { benchCredentials } from './credentials.ts';
 
 const which = process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'all';
 const args = process.argv.slice(which === 'all' ? 2 : 3);
@@ -19,6 +20,20 @@ if (which === 'all' || which === 'catalog') {
       met: r.fullSeconds <= r.target ? 'yes' : 'NO',
       'items/s': Math.round(r.items / r.fullSeconds),
       'no-change re-sync (s)': r.resyncSeconds.toFixed(1),
+    })),
+  );
+}
+
+if (which === 'all' || which === 'credentials') {
+  console.log('Credentials API on PostgreSQL (1,000,000 credentials), next to a bare Fastify route');
+  const results = await benchCredentials(args);
+  console.table(
+    results.map((r) => ({
+      measure: r.name,
+      Laurel: `${r.laurel.toFixed(r.unit === 'ms' ? 2 : 0)} ${r.unit}`,
+      'bare Fastify': r.bare === null ? '' : `${r.bare.toFixed(r.unit === 'ms' ? 2 : 0)} ${r.unit}`,
+      target: r.target,
+      met: r.met ? 'yes' : 'NO',
     })),
   );
 }

@@ -41,6 +41,7 @@ import { createProgramConfigsRepository } from './modules/credentials/program-co
 import { programConfigsRoutes } from './modules/credentials/program-configs.routes.ts';
 import { createProgramConfigsService } from './modules/credentials/program-configs.service.ts';
 import { credentialsRoutes } from './modules/credentials/credentials.routes.ts';
+import { createCredentialWriter } from './modules/credentials/credential-writes.ts';
 import { createCredentialsService } from './modules/credentials/credentials.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { SYSTEM_ACTOR, createAuditService } from './modules/audit/audit.service.ts';
@@ -139,15 +140,23 @@ export function createServices(
   });
   catalog.defineJobs();
   const credentialsRepository = createCredentialsRepository();
+  const completion = createProgramCompletionRepository();
   const credentials = createCredentialsService({
     database,
     repository: credentialsRepository,
-    completion: createProgramCompletionRepository(),
+    completion,
+    writer: createCredentialWriter({
+      database,
+      repository: credentialsRepository,
+      completion,
+      jobs,
+      audit,
+      clock,
+    }),
     jobs,
     sites,
     users,
     catalog,
-    audit,
     clock,
   });
   credentials.defineJobs();

@@ -28,8 +28,12 @@ export function loggerOptions(level: string): LoggerOptions {
   };
 }
 
+/**
+ * Standard output by default, written asynchronously: a busy server coalesces log lines into few
+ * writes instead of one blocking write per line (pino flushes what is pending when the process exits).
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
+  return pino(loggerOptions(level), destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 export type { Logger };

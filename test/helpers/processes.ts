@@ -36,9 +36,16 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
-/** Starts `src/main.ts` (what `npm start` runs) on a free port and waits until it listens. */
-export async function startServer(env: Record<string, string>, timeoutMs = 20_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['src/main.ts'], {
+/**
+ * Starts `src/main.ts` (what `npm start` runs), or another server script, on a free port and waits
+ * until it listens.
+ */
+export async function startServer(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  script = 'src/main.ts',
+): Promise<RunningServer> {
+  const child = spawn(process.execPath, [script], {
     cwd: ROOT,
     env: childEnv({ PORT: '0', LOG_LEVEL: 'info', ...env }),
   });

@@ -21,7 +21,7 @@ export function createAuditRepository() {
     );
 
   return {
-    async insert(db: Db, values: typeof auditLog.$inferInsert): Promise<void> {
+    async insert(db: Db, values: (typeof auditLog.$inferInsert)[]): Promise<void> {
       await db.insert(auditLog).values(values);
     },
 

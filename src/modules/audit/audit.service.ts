@@ -33,17 +33,26 @@ export function createAuditService({
   return {
     /** Appends an entry through `executor`, normally the transaction that made the change. */
     async record(executor: Db, actor: Actor, entry: AuditEntry): Promise<void> {
-      await repository.insert(executor, {
-        siteId: entry.siteId,
-        actorUserId: actor.userId ?? null,
-        actorLabel: actor.label,
-        source: actor.source,
-        action: entry.action,
-        targetType: entry.targetType,
-        targetId: String(entry.targetId),
-        changes: entry.changes ?? {},
-        requestId: actor.requestId ?? null,
-      });
+      await this.recordMany(executor, [{ actor, entry }]);
+    },
+
+    /** Appends several entries in one statement (set-based writers). */
+    async recordMany(executor: Db, entries: { actor: Actor; entry: AuditEntry }[]): Promise<void> {
+      if (entries.length === 0) return;
+      await repository.insert(
+        executor,
+        entries.map(({ actor, entry }) => ({
+          siteId: entry.siteId,
+          actorUserId: actor.userId ?? null,
+          actorLabel: actor.label,
+          source: actor.source,
+          action: entry.action,
+          targetType: entry.targetType,
+          targetId: String(entry.targetId),
+          changes: entry.changes ?? {},
+          requestId: actor.requestId ?? null,
+        })),
+      );
     },
 
     list: (filter: AuditFilter, page: Page) => repository.list(database.db, filter, page),

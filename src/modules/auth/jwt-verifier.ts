@@ -7,6 +7,7 @@ import {
   errors,
   jwtVerify,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { JwtIssuer } from '../../config.ts';
 import { AuthenticationError, ServiceUnavailableError } from '../../platform/errors.ts';
 import { isValidUsername } from '../users/usernames.ts';
@@ -30,6 +31,9 @@ export interface JwtVerifierOptions {
 
 export type JwtVerifier = (token: string) => Promise<JwtIdentity>;
 
+/** Verified tokens remembered, and for how long at most. */
+const VERIFIED_CACHE_ENTRIES = 10_000;
+const VERIFIED_CACHE_SECONDS = 300;
 /** Longer than any token an LMS issues; refusing early keeps parsing cheap. */
 const MAX_TOKEN_LENGTH = 8192;
 /** Algorithms accepted for keys from a key set; HMAC never, so a public key cannot be used as a secret. */
@@ -78,6 +82,22 @@ function identityFrom(payload: JWTPayload, issuer: string): JwtIdentity {
  * (required) and `nbf` with a small leeway, `iss`, and `aud` when configured. Anything wrong is a 401.
  */
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
+  const verify = createUncachedVerifier(options);
+  // A service calls with the same token for its lifetime: its signature is checked once, then the
+  // verified identity is reused until the token expires (never longer than VERIFIED_CACHE_SECONDS).
+  const verified = new LRUCache<string, JwtIdentity>({ max: VERIFIED_CACHE_ENTRIES, ttlAutopurge: false });
+  return async (token) => {
+    const hit = verified.get(token);
+    if (hit) return hit;
+    const identity = await verify(token);
+    const expiresIn = Number(decodeJwt(token).exp) * 1000 - Date.now();
+    const ttl = Math.min(expiresIn, VERIFIED_CACHE_SECONDS * 1000);
+    if (ttl > 0) verified.set(token, identity, { ttl });
+    return identity;
+  };
+}
+
+function createUncachedVerifier(options: JwtVerifierOptions): JwtVerifier {
   const keys: IssuerKey[] = options.issuers.map((issuer) =>
     issuer.secret
       ? { issuer, key: new TextEncoder().encode(issuer.secret), algorithms: ['HS256'] }

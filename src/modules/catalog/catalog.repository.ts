@@ -1,6 +1,6 @@
 import { type SQL, and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Db } from '../../platform/db/database.ts';
+import { type Db, queryRows } from '../../platform/db/database.ts';
 import type {
   CatalogResource,
   CourseItem,
@@ -23,11 +23,6 @@ export type SyncedTable = keyof typeof SYNCED;
 type UuidTable = PgTable & { id: PgColumn; siteId: PgColumn; uuid: PgColumn };
 
 const now = () => new Date();
-
-/** Rows of a raw statement, whichever driver runs it. */
-async function execute(db: Db, query: SQL): Promise<Record<string, unknown>[]> {
-  return ((await db.execute(query)) as unknown as { rows: Record<string, unknown>[] }).rows;
-}
 
 /**
  * The CTEs that make a join table hold exactly the listed ids, in order, for every row of the `written`
@@ -153,7 +148,7 @@ export function createCatalogRepository() {
           hidden: run.hidden,
         })),
       }));
-      const [row] = await execute(
+      const [row] = await queryRows(
         db,
         sql`WITH items AS (
           SELECT * FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
@@ -213,7 +208,7 @@ export function createCatalogRepository() {
         runs: item.runIds,
         authors: item.organizationIds,
       }));
-      const [row] = await execute(
+      const [row] = await queryRows(
         db,
         sql`WITH items AS (
           SELECT * FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
@@ -248,7 +243,7 @@ export function createCatalogRepository() {
         content_hash: hash,
         programs: item.programIds,
       }));
-      const [row] = await execute(
+      const [row] = await queryRows(
         db,
         sql`WITH items AS (
           SELECT * FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
@@ -269,12 +264,12 @@ export function createCatalogRepository() {
       return writeCountOf(row);
     },
 
-    async courseRunByKey(db: Db, siteId: number, key: string) {
-      const [run] = await db
+    async courseRunsByKeys(db: Db, siteId: number, keys: string[]) {
+      if (keys.length === 0) return [];
+      return db
         .select({ id: courseRuns.id, uuid: courseRuns.uuid, key: courseRuns.key })
         .from(courseRuns)
-        .where(and(eq(courseRuns.siteId, siteId), eq(courseRuns.key, key)));
-      return run;
+        .where(and(eq(courseRuns.siteId, siteId), inArray(courseRuns.key, keys)));
     },
 
     async programByUuid(db: Db, siteId: number, uuid: string) {

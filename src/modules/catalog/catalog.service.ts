@@ -129,7 +129,12 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     },
 
     /** A course run of the site by key (as the LMS names it), if the catalog has it. */
-    courseRun: (siteId: number, key: string) => deps.repository.courseRunByKey(database.db, siteId, key),
+    courseRun: async (siteId: number, key: string) =>
+      (await deps.repository.courseRunsByKeys(database.db, siteId, [key]))[0],
+
+    /** The site's course runs among these keys (those the catalog has). */
+    courseRuns: (siteId: number, keys: string[]) =>
+      deps.repository.courseRunsByKeys(database.db, siteId, keys),
 
     /** A program of the site by UUID, if the catalog has it. */
     program: (siteId: number, uuid: string) => deps.repository.programByUuid(database.db, siteId, uuid),

@@ -1,4 +1,4 @@
-import { type SQL, and, asc, count, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { type SQL, and, asc, count, eq, getTableColumns, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { courseRuns, courses, programCourseRuns, programs } from '../catalog/catalog.schema.ts';
@@ -15,15 +15,24 @@ export type CredentialConfig = typeof credentialConfigs.$inferSelect;
 export type UserCredential = typeof userCredentials.$inferSelect;
 export type CredentialEvent = typeof credentialEvents.$inferInsert;
 
+export interface Attribute {
+  name: string;
+  value: string;
+}
+
+/** What a credential's representation shows of its configuration. */
+export type ShownConfig = Pick<
+  CredentialConfig,
+  'id' | 'kind' | 'courseRunKey' | 'mode' | 'programId' | 'certificateAvailableDate'
+>;
+
 /** An awarded credential with what its representation needs. */
 export interface CredentialRow {
   credential: UserCredential;
   username: string;
-  config: Pick<
-    CredentialConfig,
-    'id' | 'kind' | 'courseRunKey' | 'mode' | 'programId' | 'certificateAvailableDate'
-  >;
+  config: ShownConfig;
   programUuid: string | null;
+  attributes: Attribute[];
 }
 
 export interface CredentialFilter {
@@ -64,10 +73,27 @@ export function createCredentialsRepository() {
       certificateAvailableDate: credentialConfigs.certificateAvailableDate,
     },
     programUuid: programs.uuid,
+    attributes: sql<Attribute[]>`coalesce((
+      select json_agg(json_build_object('name', a.name, 'value', a.value) order by a.id)
+      from ${userCredentialAttributes} a where a.user_credential_id = ${userCredentials.id}), '[]'::json)`,
   };
+  const rowOf = ({
+    credential,
+    username,
+    config,
+    programUuid,
+    attributes,
+  }: CredentialRow): CredentialRow => ({
+    credential,
+    username,
+    config,
+    programUuid,
+    attributes,
+  });
+  /** Credentials with what they show; `total` counts every row the query matches, before paging. */
   const joined = (db: Db) =>
     db
-      .select(selection)
+      .select({ ...selection, total: sql<number>`count(*) over ()`.mapWith(Number) })
       .from(userCredentials)
       .innerJoin(users, eq(users.id, userCredentials.userId))
       .innerJoin(credentialConfigs, eq(credentialConfigs.id, userCredentials.configId))
@@ -130,6 +156,42 @@ export function createCredentialsRepository() {
       return config;
     },
 
+    /** The course-run configurations of these runs (every mode). */
+    async courseRunConfigsOf(db: Db, siteId: number, runKeys: string[]) {
+      if (runKeys.length === 0) return [];
+      return db
+        .select()
+        .from(credentialConfigs)
+        .where(
+          and(
+            eq(credentialConfigs.siteId, siteId),
+            eq(credentialConfigs.kind, 'course-run'),
+            inArray(credentialConfigs.courseRunKey, runKeys),
+          ),
+        );
+    },
+
+    /** Creates these course-run configurations unless they exist (concurrent callers lose nothing). */
+    async insertCourseRunConfigs(
+      db: Db,
+      siteId: number,
+      wanted: { runKey: string; runId: number; mode: string }[],
+    ) {
+      if (wanted.length === 0) return;
+      await db
+        .insert(credentialConfigs)
+        .values(
+          wanted.map(({ runKey, runId, mode }) => ({
+            siteId,
+            kind: 'course-run' as const,
+            courseRunKey: runKey,
+            courseRunId: runId,
+            mode: mode as CredentialConfig['mode'],
+          })),
+        )
+        .onConflictDoNothing();
+    },
+
     async courseRunConfigs(db: Db, siteId: number, runKey: string) {
       return db
         .select()
@@ -164,52 +226,108 @@ export function createCredentialsRepository() {
       return row;
     },
 
-    /** Creates the config for a run and mode unless it exists (concurrent callers get the same row). */
-    async ensureCourseRunConfig(db: Db, siteId: number, runKey: string, runId: number, mode: string) {
-      await db
-        .insert(credentialConfigs)
-        .values({
-          siteId,
-          kind: 'course-run',
-          courseRunKey: runKey,
-          courseRunId: runId,
-          mode: mode as CredentialConfig['mode'],
-        })
-        .onConflictDoNothing();
-      return this.courseRunConfig(db, siteId, runKey, mode);
-    },
-
-    /** The credential of this user and config, locked for the transaction, created first when missing. */
-    async lockOrCreate(
+    /**
+     * The credentials of these (learner, config) pairs, locked for the transaction, the missing ones
+     * created first with the given status. Rows are created and locked in key order, so concurrent
+     * writers of overlapping sets wait for each other instead of deadlocking.
+     */
+    async lockOrCreateMany(
       db: Db,
-      values: { siteId: number; userId: number; configId: number; status: 'awarded' | 'revoked'; now: Date },
-    ) {
+      siteId: number,
+      wanted: { userId: number; configId: number; status: 'awarded' | 'revoked' }[],
+      now: Date,
+    ): Promise<{ rows: (UserCredential & { attributes: Attribute[] })[]; created: Set<number> }> {
+      const sorted = [...wanted].sort((a, b) => a.userId - b.userId || a.configId - b.configId);
       const inserted = await db
         .insert(userCredentials)
-        .values({
-          siteId: values.siteId,
-          userId: values.userId,
-          configId: values.configId,
-          status: values.status,
-          awardedAt: values.now,
-          revokedAt: values.status === 'revoked' ? values.now : null,
-        })
+        .values(
+          sorted.map(({ userId, configId, status }) => ({
+            siteId,
+            userId,
+            configId,
+            status,
+            awardedAt: now,
+            revokedAt: status === 'revoked' ? now : null,
+          })),
+        )
         .onConflictDoNothing()
         .returning({ id: userCredentials.id });
-      const [row] = await db
-        .select()
+      const keys = JSON.stringify(sorted.map(({ userId, configId }) => ({ u: userId, c: configId })));
+      const rows = await db
+        .select({ ...getTableColumns(userCredentials), attributes: selection.attributes })
         .from(userCredentials)
-        .where(and(eq(userCredentials.userId, values.userId), eq(userCredentials.configId, values.configId)))
-        .for('update');
-      if (!row) throw new Error('credential vanished while locked');
-      return { row, created: inserted.length > 0 };
+        .where(
+          sql`(${userCredentials.userId}, ${userCredentials.configId}) in
+            (select u, c from jsonb_to_recordset(${keys}::jsonb) as k(u bigint, c bigint))`,
+        )
+        .orderBy(asc(userCredentials.userId), asc(userCredentials.configId))
+        .for('update', { of: userCredentials });
+      return { rows, created: new Set(inserted.map((row) => row.id)) };
     },
 
-    async update(db: Db, id: number, values: Partial<typeof userCredentials.$inferInsert>) {
-      await db
-        .update(userCredentials)
-        .set({ ...values, updatedAt: new Date() })
-        .where(eq(userCredentials.id, id));
+    /**
+     * Writes what a set of changes decided: the rows' new state, attribute values and history. The
+     * rows must be locked by the caller's transaction.
+     */
+    async saveChanges(
+      db: Db,
+      changes: {
+        rows: UserCredential[];
+        attributes: (Attribute & { credentialId: number })[];
+        events: CredentialEvent[];
+      },
+    ) {
+      const states = changes.rows.map((row) => ({
+        id: row.id,
+        status: row.status,
+        awarded_at: row.awardedAt,
+        revoked_at: row.revokedAt,
+        revoke_reason: row.revokeReason,
+        date_override: row.dateOverride,
+        visible_date: row.visibleDate,
+        updated_at: row.updatedAt,
+      }));
+      const attributes = changes.attributes.map(({ credentialId, name, value }) => ({
+        credential_id: credentialId,
+        name,
+        value,
+      }));
+      const events = changes.events.map((event) => ({
+        site_id: event.siteId,
+        user_credential_id: event.userCredentialId,
+        type: event.type,
+        from_status: event.fromStatus ?? null,
+        to_status: event.toStatus,
+        actor_user_id: event.actorUserId ?? null,
+        source: event.source,
+        details: event.details ?? {},
+      }));
+      // One round trip: data-modifying CTEs all run, whatever the final statement returns.
+      await db.execute(sql`
+        with states as (
+          update ${userCredentials} set
+            status = v.status, awarded_at = v.awarded_at, revoked_at = v.revoked_at,
+            revoke_reason = v.revoke_reason, date_override = v.date_override,
+            visible_date = v.visible_date, updated_at = v.updated_at
+          from jsonb_to_recordset(${JSON.stringify(states)}::jsonb) as v(
+            id bigint, status varchar, awarded_at timestamptz, revoked_at timestamptz,
+            revoke_reason text, date_override timestamptz, visible_date timestamptz,
+            updated_at timestamptz)
+          where ${userCredentials.id} = v.id
+        ), attributes as (
+          insert into ${userCredentialAttributes} (user_credential_id, name, value)
+          select credential_id, name, value
+          from jsonb_to_recordset(${JSON.stringify(attributes)}::jsonb)
+            as a(credential_id bigint, name varchar, value varchar)
+          on conflict (user_credential_id, name)
+          do update set value = excluded.value, updated_at = now()
+        )
+        insert into ${credentialEvents}
+          (site_id, user_credential_id, type, from_status, to_status, actor_user_id, source, details)
+        select site_id, user_credential_id, type, from_status, to_status, actor_user_id, source, details
+        from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e(
+          site_id bigint, user_credential_id bigint, type varchar, from_status varchar,
+          to_status varchar, actor_user_id bigint, source varchar, details jsonb)`);
     },
 
     async attributes(db: Db, credentialIds: number[]) {
@@ -223,20 +341,6 @@ export function createCredentialsRepository() {
         .from(userCredentialAttributes)
         .where(inArray(userCredentialAttributes.userCredentialId, credentialIds))
         .orderBy(asc(userCredentialAttributes.id));
-    },
-
-    async upsertAttribute(db: Db, credentialId: number, name: string, value: string) {
-      await db
-        .insert(userCredentialAttributes)
-        .values({ userCredentialId: credentialId, name, value })
-        .onConflictDoUpdate({
-          target: [userCredentialAttributes.userCredentialId, userCredentialAttributes.name],
-          set: { value, updatedAt: new Date() },
-        });
-    },
-
-    async addEvent(db: Db, event: CredentialEvent) {
-      await db.insert(credentialEvents).values(event);
     },
 
     async events(db: Db, credentialId: number) {
@@ -298,27 +402,41 @@ export function createCredentialsRepository() {
         .orderBy(asc(courseRuns.id));
     },
 
+    /** What a credential of this learner and configuration shows, whether or not it exists yet. */
+    async describe(db: Db, userId: number, configId: number) {
+      const [found] = await db
+        .select({ username: users.username, config: selection.config, programUuid: programs.uuid })
+        .from(users)
+        .innerJoin(credentialConfigs, eq(credentialConfigs.id, configId))
+        .leftJoin(programs, eq(programs.id, credentialConfigs.programId))
+        .where(eq(users.id, userId));
+      return found;
+    },
+
     async byUuid(db: Db, siteId: number, uuid: string): Promise<CredentialRow | undefined> {
-      const [row] = await joined(db).where(
+      const [found] = await joined(db).where(
         and(eq(userCredentials.siteId, siteId), eq(userCredentials.uuid, uuid)),
       );
-      return row;
+      return found && rowOf(found);
     },
 
     async list(db: Db, filter: CredentialFilter, page: Page) {
       const condition = where(db, filter);
+      // The total comes with the page (one round trip); only a page past the end needs its own count.
+      const found = await joined(db)
+        .where(condition)
+        .orderBy(asc(userCredentials.id))
+        .limit(page.limit)
+        .offset(page.offset);
+      if (found.length > 0 || page.offset === 0)
+        return { count: found[0]?.total ?? 0, rows: found.map(rowOf) };
       const [total] = await db
         .select({ value: count() })
         .from(userCredentials)
         .innerJoin(users, eq(users.id, userCredentials.userId))
         .innerJoin(credentialConfigs, eq(credentialConfigs.id, userCredentials.configId))
         .where(condition);
-      const rows = await joined(db)
-        .where(condition)
-        .orderBy(asc(userCredentials.id))
-        .limit(page.limit)
-        .offset(page.offset);
-      return { count: total?.value ?? 0, rows };
+      return { count: total?.value ?? 0, rows: [] };
     },
   };
 }

@@ -99,10 +99,9 @@ export function credentialsRoutes(
   idempotent: Idempotency,
 ): FastifyPluginAsyncTypebox {
   /** Rows as the Open edX API shows them, attributes included. */
-  async function represent(request: FastifyRequest, rows: CredentialRow[]) {
-    const attributes = await credentials.attributesOf(rows.map((row) => row.credential.id));
+  function represent(request: FastifyRequest, rows: CredentialRow[]) {
     const origin = requestOrigin(request);
-    return rows.map(({ credential, username, config, programUuid }) => ({
+    return rows.map(({ credential, username, config, programUuid, attributes }) => ({
       username,
       credential:
         config.kind === 'program'
@@ -114,17 +113,15 @@ export function credentialsRoutes(
             },
       status: credential.status,
       uuid: credential.uuid,
-      attributes: attributes
-        .filter((a) => a.credentialId === credential.id)
-        .map(({ name, value }) => ({ name, value })),
+      attributes: attributes.map(({ name, value }) => ({ name, value })),
       date_override: credential.dateOverride ? { date: drfDate(credential.dateOverride) } : null,
       created: drfDate(credential.createdAt),
       modified: drfDate(credential.updatedAt),
       certificate_url: `${origin}/credentials/${uuidHex(credential.uuid)}/`,
     }));
   }
-  const one = async (request: FastifyRequest, row: CredentialRow) => {
-    const [shown] = await represent(request, [row]);
+  const one = (request: FastifyRequest, row: CredentialRow) => {
+    const [shown] = represent(request, [row]);
     if (!shown) throw new Error('a credential could not be represented');
     return shown;
   };
@@ -167,7 +164,7 @@ export function credentialsRoutes(
           },
           page,
         );
-        return paginated(request, page, count, await represent(request, rows));
+        return paginated(request, page, count, represent(request, rows));
       },
     );
 
@@ -186,7 +183,7 @@ export function credentialsRoutes(
       },
       async (request, reply) => {
         const row = await credentials.issue(request.site, issueRequestOf(request.body), actorOf(request));
-        return reply.status(201).send(await one(request, row));
+        return reply.status(201).send(one(request, row));
       },
     );
 
@@ -214,7 +211,7 @@ export function credentialsRoutes(
             if (!Value.Check(IssueBody, item))
               throw validationErrorFrom([...Value.Errors(IssueBody, item)] as never, 'body');
             const row = await credentials.issue(request.site, issueRequestOf(item), actor);
-            results.push({ index, status: 201, credential: await one(request, row) });
+            results.push({ index, status: 201, credential: one(request, row) });
           } catch (error) {
             if (!(error instanceof ValidationError)) throw error;
             results.push({ index, status: 400, errors: error.fields as Record<string, unknown> });

@@ -1,21 +1,32 @@
 import type { Clock } from '../../platform/clock.ts';
+import { createBatcher } from '../../platform/batcher.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { parseUuid } from '../../platform/ids.ts';
-import type { Actor, AuditService } from '../audit/audit.service.ts';
+import type { JobQueue } from '../../platform/jobs/jobs.ts';
+import type { Actor } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Site, SitesService } from '../sites/sites.service.ts';
-import type { JobQueue } from '../../platform/jobs/jobs.ts';
-import type { ProgramCompletionRepository } from './program-completion.repository.ts';
-import type { WebhookEvent } from '../webhooks/webhooks.schema.ts';
-import { emitWebhookEvent } from '../webhooks/webhooks.service.ts';
 import { isValidUsername } from '../users/usernames.ts';
 import type { UsersService } from '../users/users.service.ts';
+import {
+  type CredentialStatus,
+  type CredentialWriter,
+  type PlannedChange,
+  PROGRAM_COMPLETION_JOB,
+  type Target,
+} from './credential-writes.ts';
 import { COURSE_MODES } from './credentials.schema.ts';
-import type { CredentialFilter, CredentialRow, CredentialsRepository } from './credentials.repository.ts';
+import type {
+  CredentialFilter,
+  CredentialRow,
+  CredentialsRepository,
+  ShownConfig,
+} from './credentials.repository.ts';
+import type { ProgramCompletionRepository } from './program-completion.repository.ts';
 
-export type CredentialStatus = 'awarded' | 'revoked';
+export type { CredentialStatus } from './credential-writes.ts';
 
 export interface CredentialSubject {
   programUuid?: string;
@@ -34,223 +45,251 @@ export interface IssueRequest {
   dateOverride: Date | null;
 }
 
-export const PROGRAM_COMPLETION_JOB = 'programs.evaluate-completion';
+export interface IssueEntry {
+  request: IssueRequest;
+  actor: Actor;
+}
+
+/** What one issue request became: the credential as it now stands, or why it was refused. */
+export type IssueOutcome = CredentialRow | Error;
+
 type Decision = 'award' | 'revoke' | null;
 const COMPLETION_ACTOR: Actor = { label: 'program-completion', source: 'program-completion' };
+/** Concurrent single POSTs are written together, up to this many per transaction. */
+const ISSUE_BATCH_SIZE = 200;
+/** Transactions of batched POSTs in flight at once per site. */
+const ISSUE_BATCH_CONCURRENCY = 2;
 
-/** Which credential a change is about; a course run's key when it is a course credential. */
-interface Target {
-  userId: number;
-  configId: number;
-  courseRunKey: string | null;
-  programId: number | null;
+/** A resolved configuration: what a credential of it shows. */
+interface Resolved {
+  config: ShownConfig;
+  programUuid: string | null;
 }
 
-/** What a change asks for; fields left out stay as they are. */
-interface Change {
-  /** Webhook events to send besides credential.awarded/revoked when the status changes. */
-  alsoEmit?: WebhookEvent[];
-  status?: CredentialStatus;
-  attributes?: { name: string; value: string }[];
-  dateOverride?: Date | null;
-  revokeReason?: string | null;
-}
+const subjectKey = (subject: CredentialSubject) =>
+  subject.programUuid !== undefined
+    ? `program:${subject.programUuid}`
+    : `run:${subject.courseRunKey ?? ''}:${subject.mode ?? ''}`;
+
+const shown = (config: ShownConfig): ShownConfig => ({
+  id: config.id,
+  kind: config.kind,
+  courseRunKey: config.courseRunKey,
+  mode: config.mode,
+  programId: config.programId,
+  certificateAvailableDate: config.certificateAvailableDate,
+});
 
 export interface CredentialsServiceDeps {
   database: Database;
   repository: CredentialsRepository;
   completion: ProgramCompletionRepository;
+  writer: CredentialWriter;
   jobs: JobQueue;
   sites: SitesService;
   users: UsersService;
   catalog: CatalogService;
-  audit: AuditService;
   clock: Clock;
 }
 
-const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
-
 export function createCredentialsService(deps: CredentialsServiceDeps) {
-  const { database, repository, users, catalog, audit, clock, completion, jobs, sites } = deps;
+  const { database, repository, users, catalog, clock, completion, jobs, sites, writer } = deps;
   const { db } = database;
 
-  /**
-   * The configuration a request names, checked as Open edX checks it (but scoped to the site). A
-   * course run's configuration is created on first use, unless `create` is off (a dry run), where
-   * null stands for "would be created".
-   */
-  async function configFor(site: Site, subject: CredentialSubject, create = true) {
-    if (subject.programUuid) {
-      const uuid = parseUuid(subject.programUuid);
-      const program = uuid ? await catalog.program(site.id, uuid) : undefined;
-      const config = program ? await repository.programConfig(db, site.id, program.id) : undefined;
-      if (!config || !config.isActive) {
-        throw ValidationError.nested(
-          'credential',
-          'program_uuid',
-          `No active program certificate configuration for ${subject.programUuid}.`,
-        );
-      }
-      return config;
-    }
-    if (!subject.courseRunKey) {
-      throw ValidationError.nested(
+  async function programConfig(site: Site, subject: CredentialSubject): Promise<Resolved | ValidationError> {
+    const uuid = parseUuid(subject.programUuid ?? '');
+    const program = uuid ? await catalog.program(site.id, uuid) : undefined;
+    const config = program ? await repository.programConfig(db, site.id, program.id) : undefined;
+    if (!program || !config || !config.isActive) {
+      return ValidationError.nested(
         'credential',
-        'non_field_errors',
-        'Credential identifier is missing: give program_uuid or course_run_key.',
+        'program_uuid',
+        `No active program certificate configuration for ${subject.programUuid}.`,
       );
     }
-    const mode = subject.mode ?? '';
-    if (!(COURSE_MODES as readonly string[]).includes(mode)) {
-      throw ValidationError.nested('credential', 'mode', `Must be one of ${COURSE_MODES.join(', ')}.`);
-    }
-    const run = await catalog.courseRun(site.id, subject.courseRunKey);
-    if (!run) {
-      throw ValidationError.nested(
-        'credential',
-        'course_run_key',
-        `Course run ${subject.courseRunKey} is not in this site's catalog.`,
-      );
-    }
-    const config = create
-      ? await repository.ensureCourseRunConfig(db, site.id, run.key, run.id, mode)
-      : ((await repository.courseRunConfig(db, site.id, run.key, mode)) ?? null);
-    if (config === null) return null;
-    if (!config?.isActive) {
-      throw ValidationError.nested(
-        'credential',
-        'course_run_key',
-        `The certificate of ${run.key} in mode ${mode} is not active.`,
-      );
-    }
-    return config;
+    return { config: shown(config), programUuid: program.uuid };
   }
 
   /**
-   * The one write path for awarded credentials: every entry point (API POST, PUT/PATCH, DELETE, bulk,
-   * CSV import, program completion) ends here. It locks the row, applies what differs, and records
-   * history and audit, and enqueues side effects, only when something actually changed.
+   * The configurations requests name, checked as Open edX checks them (but scoped to the site),
+   * each distinct one looked up once. A course run's configuration is created on first use, unless
+   * `create` is off (a dry run), where null stands for "would be created".
    */
-  async function apply(
+  async function resolveConfigs(
     site: Site,
-    target: Target,
-    change: Change,
-    actor: Actor,
-    defaultStatus: CredentialStatus,
-  ) {
-    return db.transaction(async (tx) => {
-      const now = clock.now();
-      const { row, created } = await repository.lockOrCreate(tx, {
-        siteId: site.id,
-        userId: target.userId,
-        configId: target.configId,
-        status: change.status ?? defaultStatus,
-        now,
-      });
-      const before = created ? null : row.status;
-      const status = change.status ?? row.status;
-      const updates: Parameters<CredentialsRepository['update']>[2] = {};
-      if (!created && status !== row.status) {
-        Object.assign(
-          updates,
-          status === 'revoked'
-            ? { status, revokedAt: now, revokeReason: change.revokeReason ?? null }
-            : { status, awardedAt: now, revokedAt: null, revokeReason: null },
+    subjects: CredentialSubject[],
+    create: boolean,
+  ): Promise<Map<string, Resolved | ValidationError | null>> {
+    const resolved = new Map<string, Resolved | ValidationError | null>();
+    const runSubjects = new Map<string, { runKey: string; mode: string }>();
+    for (const subject of subjects) {
+      const key = subjectKey(subject);
+      if (resolved.has(key) || runSubjects.has(key)) continue;
+      if (subject.programUuid !== undefined) resolved.set(key, await programConfig(site, subject));
+      else if (!subject.courseRunKey) {
+        resolved.set(
+          key,
+          ValidationError.nested(
+            'credential',
+            'non_field_errors',
+            'Credential identifier is missing: give program_uuid or course_run_key.',
+          ),
         );
-      }
-      if (change.dateOverride !== undefined && !sameTime(change.dateOverride, row.dateOverride))
-        updates.dateOverride = change.dateOverride;
-      // A program credential is dated when it is (re-)awarded, not recomputed at every read.
-      if (target.programId !== null && status === 'awarded' && (created || before !== status)) {
-        updates.visibleDate = await completion.programDate(
-          tx,
-          site.id,
-          target.userId,
-          target.programId,
-          site.programCompletionModes.split(','),
+      } else if (!(COURSE_MODES as readonly string[]).includes(subject.mode ?? '')) {
+        resolved.set(
+          key,
+          ValidationError.nested('credential', 'mode', `Must be one of ${COURSE_MODES.join(', ')}.`),
         );
-      }
+      } else runSubjects.set(key, { runKey: subject.courseRunKey, mode: subject.mode ?? '' });
+    }
+    if (runSubjects.size === 0) return resolved;
 
-      const existing = new Map((await repository.attributes(tx, [row.id])).map((a) => [a.name, a.value]));
-      const changedAttributes = (change.attributes ?? []).filter((a) => existing.get(a.name) !== a.value);
-      for (const attribute of changedAttributes)
-        await repository.upsertAttribute(tx, row.id, attribute.name, attribute.value);
-
-      if (Object.keys(updates).length > 0) await repository.update(tx, row.id, updates);
-      const statusChanged = created || before !== status;
-      const details = {
-        ...(changedAttributes.length > 0 && { attributes: changedAttributes.map((a) => a.name) }),
-        ...('dateOverride' in updates && { date_override: updates.dateOverride?.toISOString() ?? null }),
-      };
-      if (statusChanged || Object.keys(details).length > 0) {
-        const type = !statusChanged
-          ? 'changed'
-          : status === 'revoked'
-            ? 'revoked'
-            : before === 'revoked'
-              ? 're-awarded'
-              : 'awarded';
-        await repository.addEvent(tx, {
-          siteId: site.id,
-          userCredentialId: row.id,
-          type,
-          fromStatus: before,
-          toStatus: status,
-          actorUserId: actor.userId ?? null,
-          source: actor.source,
-          details,
-        });
-        if (statusChanged) {
-          const shown = await repository.byUuid(tx, site.id, row.uuid);
-          const payload = {
-            credential: {
-              uuid: row.uuid,
-              username: shown?.username,
-              status,
-              type: shown?.config.kind,
-              ...(shown?.programUuid && { program_uuid: shown.programUuid }),
-              ...(shown?.config.courseRunKey && {
-                course_run_key: shown.config.courseRunKey,
-                mode: shown.config.mode,
-              }),
-            },
-            source: actor.source,
-          };
-          const events: WebhookEvent[] = [
-            status === 'revoked' ? 'credential.revoked' : 'credential.awarded',
-            ...(change.alsoEmit ?? []),
-          ];
-          for (const event of events) await emitWebhookEvent(jobs, tx, { siteId: site.id, event, payload });
-        }
-        // A course credential that changed hands may complete (or undo) programs: decided by a job,
-        // enqueued with this change so it exists only if the change commits.
-        if (statusChanged && target.courseRunKey) {
-          await jobs.enqueue(tx, PROGRAM_COMPLETION_JOB, {
-            siteId: site.id,
-            userId: target.userId,
-            courseRunKey: target.courseRunKey,
-          });
-        }
-        await audit.record(tx, actor, {
-          siteId: site.id,
-          action: `credential.${type}`,
-          targetType: 'user_credential',
-          targetId: row.uuid,
-          changes: { status: [before, status], ...details },
-        });
-      }
-      return row.uuid;
-    });
+    const runKeys = [...new Set([...runSubjects.values()].map(({ runKey }) => runKey))];
+    const runs = new Map((await catalog.courseRuns(site.id, runKeys)).map((run) => [run.key, run]));
+    const configKey = (runKey: string | null, mode: string | null) => `run:${runKey ?? ''}:${mode ?? ''}`;
+    const configs = async () =>
+      new Map(
+        (await repository.courseRunConfigsOf(db, site.id, [...runs.keys()])).map((config) => [
+          configKey(config.courseRunKey, config.mode),
+          config,
+        ]),
+      );
+    let found = await configs();
+    const missing = [...runSubjects].filter(([key, { runKey }]) => runs.has(runKey) && !found.has(key));
+    if (create && missing.length > 0) {
+      await repository.insertCourseRunConfigs(
+        db,
+        site.id,
+        missing.map(([, { runKey, mode }]) => ({ runKey, mode, runId: runs.get(runKey)?.id ?? 0 })),
+      );
+      found = await configs();
+    }
+    for (const [key, { runKey, mode }] of runSubjects) {
+      const config = found.get(key);
+      if (!runs.has(runKey)) {
+        resolved.set(
+          key,
+          ValidationError.nested(
+            'credential',
+            'course_run_key',
+            `Course run ${runKey} is not in this site's catalog.`,
+          ),
+        );
+      } else if (!config) {
+        if (create) throw new Error(`the configuration of ${runKey} (${mode}) was not created`);
+        resolved.set(key, null);
+      } else if (!config.isActive) {
+        resolved.set(
+          key,
+          ValidationError.nested(
+            'credential',
+            'course_run_key',
+            `The certificate of ${runKey} in mode ${mode} is not active.`,
+          ),
+        );
+      } else resolved.set(key, { config: shown(config), programUuid: null });
+    }
+    return resolved;
   }
 
-  function checkRequest(request: IssueRequest): void {
+  function checkRequest(request: IssueRequest): ValidationError | null {
     if (!isValidUsername(request.username)) {
-      throw ValidationError.field('username', 'Enter a valid username: letters, digits and _ . @ + - only.');
+      return ValidationError.field('username', 'Enter a valid username: letters, digits and _ . @ + - only.');
     }
     const names = request.attributes.map((a) => a.name);
     if (new Set(names).size !== names.length)
-      throw ValidationError.field('attributes', 'Attribute names cannot be duplicated.');
+      return ValidationError.field('attributes', 'Attribute names cannot be duplicated.');
+    return null;
   }
+
+  /**
+   * Writes the changes in one transaction; if the database refuses it, each change again on its
+   * own (in order), so one bad change cannot sink the others. Failures are returned, not thrown.
+   */
+  async function write(site: Site, planned: PlannedChange[]): Promise<IssueOutcome[]> {
+    try {
+      return await writer(site, planned);
+    } catch (error) {
+      if (planned.length === 1) return [error as Error];
+      const outcomes: IssueOutcome[] = [];
+      for (const change of planned) {
+        outcomes.push(
+          await writer(site, [change]).then(
+            ([row]) => row as CredentialRow,
+            (e: unknown) => e as Error,
+          ),
+        );
+      }
+      return outcomes;
+    }
+  }
+
+  /**
+   * Upserts as the Open edX API does (POST means "make this true"), for many requests at once:
+   * refused requests get their error, the others are written together. Outcomes are in order.
+   */
+  async function issueMany(site: Site, entries: IssueEntry[]): Promise<IssueOutcome[]> {
+    const outcomes: (IssueOutcome | undefined)[] = entries.map(
+      ({ request }) => checkRequest(request) ?? undefined,
+    );
+    const configs = await resolveConfigs(
+      site,
+      entries.filter((_, i) => !outcomes[i]).map(({ request }) => request.credential),
+      true,
+    );
+    const accepted: { index: number; entry: IssueEntry; resolved: Resolved }[] = [];
+    entries.forEach((entry, index) => {
+      if (outcomes[index]) return;
+      const resolved = configs.get(subjectKey(entry.request.credential));
+      if (resolved instanceof ValidationError) outcomes[index] = resolved;
+      else if (resolved) accepted.push({ index, entry, resolved });
+    });
+    const learners = await users.syncIdentities(
+      accepted.map(({ entry: { request, actor } }) => ({
+        identity: { username: request.username, lmsUserId: request.lmsUserId },
+        actor,
+      })),
+    );
+    const written = await write(
+      site,
+      accepted.map(({ entry: { request, actor }, resolved }, i) => {
+        const learner = learners[i] as { id: number; username: string };
+        return {
+          target: { userId: learner.id, username: learner.username, ...resolved },
+          change: {
+            status: request.status,
+            attributes: request.attributes,
+            dateOverride: request.dateOverride,
+          },
+          actor,
+        };
+      }),
+    );
+    accepted.forEach(({ index }, i) => (outcomes[index] = written[i]));
+    return outcomes as IssueOutcome[];
+  }
+
+  /** Concurrent single issues of a site, written together (see createBatcher). */
+  const issueBatchers = new Map<number, (entry: IssueEntry & { site: Site }) => Promise<IssueOutcome>>();
+  function issueBatcher(site: Site) {
+    let batcher = issueBatchers.get(site.id);
+    if (!batcher) {
+      batcher = createBatcher<IssueEntry & { site: Site }, IssueOutcome>(
+        // The newest copy of the site's settings in the batch applies.
+        (entries) => issueMany((entries.at(-1) as { site: Site }).site, entries),
+        { maxSize: ISSUE_BATCH_SIZE, concurrency: ISSUE_BATCH_CONCURRENCY },
+      );
+      issueBatchers.set(site.id, batcher);
+    }
+    return batcher;
+  }
+
+  const targetOf = (row: CredentialRow): Target => ({
+    userId: row.credential.userId,
+    username: row.username,
+    config: row.config,
+    programUuid: row.programUuid,
+  });
 
   /**
    * What program completion asks of one learner's program credential: complete when they hold an
@@ -278,30 +317,14 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     return null;
   }
 
-  async function enact(
-    site: Site,
-    userId: number,
-    config: { id: number; programId: number | null },
-    decision: 'award' | 'revoke',
-  ) {
-    const { id: configId, programId } = config;
-    const target = { userId, configId, courseRunKey: null, programId };
-    if (decision === 'award')
-      await apply(
-        site,
-        target,
-        { status: 'awarded', alsoEmit: ['program.completed'] },
-        COMPLETION_ACTOR,
-        'awarded',
-      );
-    else
-      await apply(
-        site,
-        target,
-        { status: 'revoked', revokeReason: 'The program is no longer complete.' },
-        COMPLETION_ACTOR,
-        'revoked',
-      );
+  async function enact(site: Site, userId: number, configId: number, decision: 'award' | 'revoke') {
+    const described = await repository.describe(db, userId, configId);
+    if (!described) throw new Error(`learner ${userId} or configuration ${configId} vanished`);
+    const change =
+      decision === 'award'
+        ? { status: 'awarded' as const, alsoEmit: ['program.completed' as const] }
+        : { status: 'revoked' as const, revokeReason: 'The program is no longer complete.' };
+    await writer(site, [{ target: { userId, ...described }, change, actor: COMPLETION_ACTOR }]);
   }
 
   async function get(site: Site, uuid: string): Promise<CredentialRow> {
@@ -316,32 +339,24 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
 
     /** Everything `issue` would refuse, without writing anything (for dry runs). */
     async check(site: Site, request: IssueRequest): Promise<void> {
-      checkRequest(request);
-      await configFor(site, request.credential, false);
+      const refused = checkRequest(request);
+      if (refused) throw refused;
+      const resolved = (await resolveConfigs(site, [request.credential], false)).get(
+        subjectKey(request.credential),
+      );
+      if (resolved instanceof ValidationError) throw resolved;
     },
 
-    /** Upsert as the Open edX API does it: POST means "make this true". */
+    issueMany,
+
+    /**
+     * One upsert. Concurrent calls for a site are gathered and written together by `issueMany`, so
+     * a busy LMS costs a transaction per batch rather than per credential.
+     */
     async issue(site: Site, request: IssueRequest, actor: Actor): Promise<CredentialRow> {
-      checkRequest(request);
-      const config = await configFor(site, request.credential);
-      if (!config) throw new Error('a course-run configuration was not created');
-      const user = await users.syncFromClaims(
-        { username: request.username, lmsUserId: request.lmsUserId },
-        actor,
-      );
-      const uuid = await apply(
-        site,
-        {
-          userId: user.id,
-          configId: config.id,
-          courseRunKey: config.kind === 'course-run' ? config.courseRunKey : null,
-          programId: config.programId,
-        },
-        { status: request.status, attributes: request.attributes, dateOverride: request.dateOverride },
-        actor,
-        request.status,
-      );
-      return get(site, uuid);
+      const outcome = await issueBatcher(site)({ site, request, actor });
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
     },
 
     /** A status change of an existing credential (PUT/PATCH, and DELETE as a revocation). */
@@ -353,19 +368,10 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       revokeReason?: string,
     ): Promise<CredentialRow> {
       const row = await get(site, uuid);
-      await apply(
-        site,
-        {
-          userId: row.credential.userId,
-          configId: row.credential.configId,
-          courseRunKey: row.config.kind === 'course-run' ? row.config.courseRunKey : null,
-          programId: row.config.programId,
-        },
-        { status, revokeReason },
-        actor,
-        status,
-      );
-      return get(site, uuid);
+      const [changed] = await writer(site, [
+        { target: targetOf(row), change: { status, revokeReason }, actor },
+      ]);
+      return changed as CredentialRow;
     },
 
     /**
@@ -407,7 +413,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       const result = { awarded: 0, revoked: 0 };
       for (const config of await completion.programConfigsForRun(db, site.id, courseRunKey)) {
         const decision = await decide(site, userId, config);
-        if (decision) await enact(site, userId, config, decision);
+        if (decision) await enact(site, userId, config.id, decision);
         if (decision === 'award') result.awarded += 1;
         if (decision === 'revoke') result.revoked += 1;
       }
@@ -433,7 +439,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
           const decision = await decide(site, learner.userId, config);
           if (!decision) continue;
           drift.push({ username: learner.username, program: config.programUuid, change: decision });
-          if (fix) await enact(site, learner.userId, config, decision);
+          if (fix) await enact(site, learner.userId, config.id, decision);
         }
       }
       return { checked, drift, fixed: fix ? drift.length : 0 };
@@ -451,8 +457,6 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
         },
       });
     },
-
-    attributesOf: (credentialIds: number[]) => repository.attributes(db, credentialIds),
 
     events: (credentialId: number) => repository.events(db, credentialId),
 

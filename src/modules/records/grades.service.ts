@@ -1,6 +1,6 @@
 import type { Database, Db } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/jobs.ts';
-import { emitWebhookEvent } from '../webhooks/webhooks.service.ts';
+import { emitWebhookEvents } from '../webhooks/webhooks.service.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import { type Actor, type AuditService, diffForAudit } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
@@ -58,11 +58,13 @@ export function createGradesService({
     const diff = diffForAudit(created ? null : (grade as Record<string, unknown>), wanted);
     if (!created && Object.keys(diff).length > 0) await repository.update(tx, grade.id, wanted);
     if (Object.keys(diff).length > 0) {
-      await emitWebhookEvent(jobs, tx, {
-        siteId: site.id,
-        event: 'grade.updated',
-        payload: { grade_id: grade.id, changes: Object.keys(diff) },
-      });
+      await emitWebhookEvents(jobs, tx, [
+        {
+          siteId: site.id,
+          event: 'grade.updated',
+          payload: { grade_id: grade.id, changes: Object.keys(diff) },
+        },
+      ]);
       await audit.record(tx, actor, {
         siteId: site.id,
         action: created ? 'grade.created' : 'grade.updated',

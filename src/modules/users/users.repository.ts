@@ -41,6 +41,26 @@ export function createUsersRepository() {
       return user;
     },
 
+    /** Users by username, case-insensitively. */
+    async findByUsernames(db: Db, usernames: string[]): Promise<User[]> {
+      if (usernames.length === 0) return [];
+      return db
+        .select()
+        .from(users)
+        .where(
+          inArray(
+            sql`lower(${users.username})`,
+            usernames.map((name) => name.toLowerCase()),
+          ),
+        );
+    },
+
+    /** Creates the users not there yet; returns those it created (others raced in, or existed). */
+    async insertMissing(db: Db, values: NewUser[]): Promise<User[]> {
+      if (values.length === 0) return [];
+      return db.insert(users).values(values).onConflictDoNothing().returning();
+    },
+
     async update(db: Db, id: number, values: Partial<NewUser>): Promise<User> {
       const [user] = await db.update(users).set(values).where(eq(users.id, id)).returning();
       if (!user) throw new Error(`user ${id} vanished during update`);

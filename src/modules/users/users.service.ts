@@ -55,6 +55,7 @@ const LOCKOUT_MINUTES = 15;
 const ACCESS_CACHE_SECONDS = 60;
 const CLAIMS_CACHE_SECONDS = 300;
 
+const claimsKey = (username: string) => `user:claims:${username.toLowerCase()}`;
 const rolesKey = (siteId: number, userId: number) => `roles:${siteId}:${userId}`;
 const sameName = (a: string | undefined, b: string | undefined) => a?.toLowerCase() === b?.toLowerCase();
 
@@ -91,37 +92,93 @@ export function createUsersService({
      * changed; an unchanged identity is answered from the cache without touching the database.
      */
     async syncFromClaims(identity: ClaimedIdentity, actor: Actor): Promise<Pick<User, 'id' | 'username'>> {
-      // Cached per user with a fingerprint of the claims last written, so any change is written.
-      const fingerprint = createHash('sha256').update(JSON.stringify(identity)).digest('base64url');
-      const key = `user:claims:${identity.username.toLowerCase()}`;
-      const cached = await cache.get<Pick<User, 'id' | 'username'> & { fingerprint: string }>(key);
-      if (cached?.fingerprint === fingerprint) return { id: cached.id, username: cached.username };
+      const [user] = await this.syncIdentities([{ identity, actor }]);
+      if (!user) throw new Error(`user ${identity.username} was not synced`);
+      return user;
+    },
 
-      const wanted = {
-        ...(identity.email !== undefined && { email: identity.email }),
-        ...(identity.fullName !== undefined && { fullName: identity.fullName }),
-        ...(identity.lmsUserId !== undefined && { lmsUserId: identity.lmsUserId }),
-      };
-      let user = await repository.findByUsername(db, identity.username);
-      if (!user) {
-        try {
-          user = await repository.insert(db, { username: identity.username, ...wanted });
-          await recordChange(actor, 'user.created', user, diffForAudit(null, wanted, ['email', 'fullName']));
-        } catch (error) {
-          // Created by a concurrent request carrying the same identity.
-          user = await repository.findByUsername(db, identity.username);
-          if (!user) throw error;
-        }
-      } else {
-        const diff = diffForAudit(user as Record<string, unknown>, wanted, ['email', 'fullName']);
-        if (Object.keys(diff).length > 0) {
-          user = await repository.update(db, user.id, wanted);
-          await recordChange(actor, 'user.updated', user, diff);
-        }
+    /**
+     * `syncFromClaims` for many identities at once, set-based (bulk issuance): one lookup for those the
+     * cache does not answer, one insert for the new ones. Results are in the order given; an identity
+     * named twice (in any case) is the same user, with the last claims applied.
+     */
+    async syncIdentities(
+      entries: { identity: ClaimedIdentity; actor: Actor }[],
+    ): Promise<Pick<User, 'id' | 'username'>[]> {
+      const wanted = new Map<string, { identity: ClaimedIdentity; actor: Actor; fingerprint: string }>();
+      for (const { identity, actor } of entries) {
+        // Cached per user with a fingerprint of the claims last written, so any change is written.
+        const fingerprint = createHash('sha256').update(JSON.stringify(identity)).digest('base64url');
+        wanted.set(identity.username.toLowerCase(), { identity, actor, fingerprint });
       }
-      const result = { id: user.id, username: user.username };
-      await cache.set(key, { ...result, fingerprint }, CLAIMS_CACHE_SECONDS);
-      return result;
+      const synced = new Map<string, Pick<User, 'id' | 'username'>>();
+      await Promise.all(
+        [...wanted].map(async ([name, { fingerprint }]) => {
+          const cached = await cache.get<Pick<User, 'id' | 'username'> & { fingerprint: string }>(
+            claimsKey(name),
+          );
+          if (cached?.fingerprint === fingerprint)
+            synced.set(name, { id: cached.id, username: cached.username });
+        }),
+      );
+      const missed = [...wanted].filter(([name]) => !synced.has(name));
+      if (missed.length > 0) {
+        const claimsOf = (identity: ClaimedIdentity) => ({
+          ...(identity.email !== undefined && { email: identity.email }),
+          ...(identity.fullName !== undefined && { fullName: identity.fullName }),
+          ...(identity.lmsUserId !== undefined && { lmsUserId: identity.lmsUserId }),
+        });
+        const names = missed.map(([, { identity }]) => identity.username);
+        const claimedBy = (user: User) =>
+          wanted.get(user.username.toLowerCase()) as { identity: ClaimedIdentity; actor: Actor };
+        const found = new Map(
+          (await repository.findByUsernames(db, names)).map((user) => [user.username.toLowerCase(), user]),
+        );
+        const created = await repository.insertMissing(
+          db,
+          missed
+            .filter(([name]) => !found.has(name))
+            .map(([, { identity }]) => ({ username: identity.username, ...claimsOf(identity) })),
+        );
+        await audit.recordMany(
+          db,
+          created.map((user) => ({
+            actor: claimedBy(user).actor,
+            entry: {
+              siteId: null,
+              action: 'user.created',
+              targetType: 'user',
+              targetId: user.id,
+              changes: diffForAudit(null, claimsOf(claimedBy(user).identity), ['email', 'fullName']),
+            },
+          })),
+        );
+        for (const user of created) found.set(user.username.toLowerCase(), user);
+        // Created by concurrent requests carrying the same identities.
+        const raced = names.filter((name) => !found.has(name.toLowerCase()));
+        for (const user of await repository.findByUsernames(db, raced))
+          found.set(user.username.toLowerCase(), user);
+
+        for (const [name, { identity, actor }] of missed) {
+          let user = found.get(name);
+          if (!user) throw new Error(`user ${identity.username} vanished while syncing`);
+          const claims = claimsOf(identity);
+          const diff = diffForAudit(user as Record<string, unknown>, claims, ['email', 'fullName']);
+          if (Object.keys(diff).length > 0 && !created.includes(user)) {
+            user = await repository.update(db, user.id, claims);
+            await recordChange(actor, 'user.updated', user, diff);
+          }
+          synced.set(name, { id: user.id, username: user.username });
+        }
+        await Promise.all(
+          missed.map(([name, { fingerprint }]) =>
+            cache.set(claimsKey(name), { ...synced.get(name), fingerprint }, CLAIMS_CACHE_SECONDS),
+          ),
+        );
+      }
+      return entries.map(
+        ({ identity }) => synced.get(identity.username.toLowerCase()) as Pick<User, 'id' | 'username'>,
+      );
     },
 
     /**

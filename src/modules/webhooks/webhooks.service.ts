@@ -23,9 +23,9 @@ export interface WebhookEventData {
   payload: Record<string, unknown>;
 }
 
-/** Queues an event for the site's subscribers through `tx`: it is sent only if the change commits. */
-export function emitWebhookEvent(jobs: JobQueue, tx: Db, data: WebhookEventData): Promise<string> {
-  return jobs.enqueue(tx, WEBHOOK_FAN_OUT_JOB, data);
+/** Queues events for the site's subscribers through `tx`: they are sent only if the change commits. */
+export function emitWebhookEvents(jobs: JobQueue, tx: Db, events: WebhookEventData[]): Promise<void> {
+  return jobs.enqueueMany(tx, WEBHOOK_FAN_OUT_JOB, events);
 }
 
 /** `sha256=<hex>` of `<timestamp>.<body>` under the subscription's secret. */

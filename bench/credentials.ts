@@ -1,0 +1,249 @@
+/**
+ * Credentials benchmark (issue 5): Laurel on PostgreSQL holding 1,000,000 credentials, driven over
+ * HTTP as the LMS drives it, next to a bare Fastify route measured in the same run.
+ *
+ *   npm run bench -- credentials [--credentials 1000000] [--seconds 10] [--connections 16]
+ *                                [--postgres postgres://…] [--database URL-of-a-seeded-database]
+ *
+ * Measures single POST upsert throughput (target ≥ 1,500/s), bulk issuance (≥ 20,000 credentials/s),
+ * the p99 of `GET /api/v2/credentials/?username=` (≤ 5 ms, one request at a time) and the server's
+ * peak RSS (≤ 150 MB). A fresh database is created and seeded by scripts/seed-credentials.ts unless
+ * `--database` names one seeded before (the POSTs add credentials to it).
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { openDatabase, queryRows } from '../src/platform/db/database.ts';
+import { benchLearner, seedCredentials } from '../scripts/seed-credentials.ts';
+import { mintJwt, TEST_ISSUER } from '../test/helpers/api-env.ts';
+import { type RunningServer, startServer } from '../test/helpers/processes.ts';
+
+const DOMAIN = 'bench.example.org';
+const CALLER = 'bench_issuer';
+
+export interface Measure {
+  name: string;
+  laurel: number;
+  bare: number | null;
+  unit: string;
+  target: string;
+  met: boolean;
+}
+
+interface Load {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body: () => string;
+  connections: number;
+  seconds: number;
+}
+
+/** Requests per second answered with 2xx; anything else fails the benchmark, as it would be a bug. */
+async function throughput(load: Load): Promise<number> {
+  const result = await autocannon({
+    url: load.url,
+    connections: load.connections,
+    duration: load.seconds,
+    requests: [
+      {
+        method: load.method,
+        headers: { 'content-type': 'application/json', ...load.headers },
+        setupRequest: (req) => ({ ...req, ...(load.method === 'POST' && { body: load.body() }) }),
+      },
+    ],
+  });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(
+      `${load.method} ${load.url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+    );
+  }
+  return result['2xx'] / load.seconds;
+}
+
+/** One request at a time over a kept-alive connection; the latency at the 99th percentile, in ms. */
+async function p99(url: string, headers: Record<string, string>, path: () => string, count: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const get = (target: string) =>
+    new Promise<number>((resolve, reject) => {
+      const started = performance.now();
+      request(new URL(target, url), { agent, headers }, (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(performance.now() - started)
+            : reject(new Error(`GET ${target}: ${res.statusCode}`)),
+        );
+      })
+        .on('error', reject)
+        .end();
+    });
+  for (let i = 0; i < count / 10; i++) await get(path());
+  const timings: number[] = [];
+  for (let i = 0; i < count; i++) timings.push(await get(path()));
+  agent.destroy();
+  timings.sort((a, b) => a - b);
+  return timings[Math.ceil(count * 0.99) - 1] ?? Number.NaN;
+}
+
+async function peakRssMb(server: RunningServer): Promise<number> {
+  const status = await readFile(`/proc/${server.child.pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+async function createDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const name = `laurel_bench_${randomUUID().replace(/-/g, '')}`;
+  await admin.query(`create database "${name}"`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+export async function benchCredentials(argv: string[]): Promise<Measure[]> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      credentials: { type: 'string', default: '1000000' },
+      seconds: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '16' },
+      postgres: {
+        type: 'string',
+        default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      },
+      database: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  const seconds = Number(values.seconds);
+  const connections = Number(values.connections);
+  const created = values.database ? null : await createDatabase(values.postgres);
+  const databaseUrl = values.database ?? created?.url ?? '';
+  const servers: RunningServer[] = [];
+  try {
+    const database = await openDatabase(databaseUrl, { poolSize: 4 });
+    let learners: number;
+    let runKeys: string[];
+    try {
+      if (created) {
+        const seeded = await seedCredentials(database, {
+          credentials: Number(values.credentials),
+          perLearner: 10,
+          programs: 200,
+          runsPerProgram: 5,
+          domain: DOMAIN,
+        });
+        console.log(`Seeded ${seeded.credentials} credentials in ${seeded.seconds.toFixed(1)} s.`);
+      }
+      const configs = await queryRows<{ key: string }>(
+        database.db,
+        sql`select course_run_key as key from credential_configs where kind = 'course-run'`,
+      );
+      runKeys = configs.map((row) => row.key);
+      const [counted] = await queryRows<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from users where username like 'bench-learner-%'`,
+      );
+      learners = counted?.n ?? 0;
+    } finally {
+      await database.close();
+    }
+
+    const laurel = await startServer({
+      DATABASE_URL: databaseUrl,
+      PUBLIC_URL: `http://${DOMAIN}`,
+      JWT_ISSUERS: JSON.stringify([TEST_ISSUER]),
+      SERVICE_USERS: JSON.stringify({ [CALLER]: ['issuer'] }),
+    });
+    servers.push(laurel);
+    const bare = await startServer({}, 20_000, 'bench/bare-fastify.ts');
+    servers.push(bare);
+    const headers = { host: DOMAIN, authorization: `JWT ${await mintJwt(CALLER)}` };
+
+    const anyLearner = () => benchLearner(randomInt(learners));
+    const issueItem = () => ({
+      username: anyLearner(),
+      credential: { course_run_key: runKeys[randomInt(runKeys.length)], mode: 'verified' },
+      status: randomInt(10) === 0 ? 'revoked' : 'awarded',
+      attributes: [{ name: 'grade', value: `0.${randomInt(50, 100)}` }],
+    });
+    const results: Measure[] = [];
+
+    const listPath = () => `/api/v2/credentials/?username=${anyLearner()}`;
+    const listP99 = await p99(laurel.url, headers, listPath, 2000);
+    const bareP99 = await p99(bare.url, {}, () => '/bare/', 2000);
+    results.push({
+      name: '?username= list p99',
+      laurel: listP99,
+      bare: bareP99,
+      unit: 'ms',
+      target: '≤ 5',
+      met: listP99 <= 5,
+    });
+
+    const post = { method: 'POST' as const, connections, seconds };
+    const singleBody = () => JSON.stringify(issueItem());
+    const single = await throughput({
+      ...post,
+      url: `${laurel.url}/api/v2/credentials/`,
+      headers,
+      body: singleBody,
+    });
+    const bareSingle = await throughput({ ...post, url: `${bare.url}/bare/`, headers: {}, body: singleBody });
+    results.push({
+      name: 'single POST upsert',
+      laurel: single,
+      bare: bareSingle,
+      unit: 'requests/s',
+      target: '≥ 1,500',
+      met: single >= 1500,
+    });
+
+    const bulkBody = () => JSON.stringify({ items: Array.from({ length: 1000 }, issueItem) });
+    const bulkLoad = { method: 'POST' as const, connections: 2, seconds };
+    const bulk =
+      1000 *
+      (await throughput({
+        ...bulkLoad,
+        url: `${laurel.url}/api/v2/credentials/bulk/`,
+        headers,
+        body: bulkBody,
+      }));
+    const bareBulk =
+      1000 * (await throughput({ ...bulkLoad, url: `${bare.url}/bare/`, headers: {}, body: bulkBody }));
+    results.push({
+      name: 'bulk issuance (1,000 per request)',
+      laurel: bulk,
+      bare: bareBulk,
+      unit: 'credentials/s',
+      target: '≥ 20,000',
+      met: bulk >= 20_000,
+    });
+
+    const rss = await peakRssMb(laurel);
+    results.push({
+      name: 'server peak RSS',
+      laurel: rss,
+      bare: await peakRssMb(bare),
+      unit: 'MB',
+      target: '≤ 150',
+      met: rss <= 150,
+    });
+    return results;
+  } finally {
+    for (const server of servers) await server.stop();
+    await created?.drop();
+  }
+}

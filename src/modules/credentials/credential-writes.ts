@@ -1,0 +1,244 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { Database } from '../../platform/db/database.ts';
+import type { JobQueue } from '../../platform/jobs/jobs.ts';
+import type { Actor, AuditEntry, AuditService } from '../audit/audit.service.ts';
+import type { Site } from '../sites/sites.service.ts';
+import type { WebhookEvent } from '../webhooks/webhooks.schema.ts';
+import { type WebhookEventData, emitWebhookEvents } from '../webhooks/webhooks.service.ts';
+import type {
+  Attribute,
+  CredentialEvent,
+  CredentialRow,
+  CredentialsRepository,
+  ShownConfig,
+  UserCredential,
+} from './credentials.repository.ts';
+import type { ProgramCompletionRepository } from './program-completion.repository.ts';
+
+export type CredentialStatus = 'awarded' | 'revoked';
+
+export const PROGRAM_COMPLETION_JOB = 'programs.evaluate-completion';
+
+/** Which credential a change is about, with what its history and notifications show of it. */
+export interface Target {
+  userId: number;
+  username: string;
+  config: ShownConfig;
+  programUuid: string | null;
+}
+
+/** What a change asks for; fields left out stay as they are. */
+export interface Change {
+  /** The status to hold; a credential created by the change starts awarded when this is unset. */
+  status?: CredentialStatus;
+  attributes?: Attribute[];
+  /** The LMS's certificate date override; null removes it. */
+  dateOverride?: Date | null;
+  revokeReason?: string | null;
+  /** Webhook events to send besides credential.awarded/revoked when the status changes. */
+  alsoEmit?: WebhookEvent[];
+}
+
+export interface PlannedChange {
+  target: Target;
+  change: Change;
+  actor: Actor;
+}
+
+/** A credential being changed in this transaction: its row as it now stands and its attributes. */
+interface Working {
+  row: UserCredential;
+  attributes: Map<string, string>;
+  /** Created by this transaction and not yet looked at by a change. */
+  fresh: boolean;
+  dirty: boolean;
+}
+
+/** Everything the changes decided to write, gathered to be written in a few set-based statements. */
+interface Writes {
+  events: CredentialEvent[];
+  attributes: Map<string, Attribute & { credentialId: number }>;
+  audit: { actor: Actor; entry: AuditEntry }[];
+  webhooks: WebhookEventData[];
+  completions: { siteId: number; userId: number; courseRunKey: string }[];
+}
+
+const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+const keyOf = (target: Target) => `${target.userId}:${target.config.id}`;
+
+function eventType(created: boolean, statusChanged: boolean, before: string | null, status: string) {
+  if (!statusChanged) return 'changed' as const;
+  if (status === 'revoked') return 'revoked' as const;
+  return !created && before === 'revoked' ? ('re-awarded' as const) : ('awarded' as const);
+}
+
+/**
+ * The one write path for awarded credentials: every entry point (API POST, PUT/PATCH, DELETE, bulk,
+ * CSV import, program completion) ends here, with one change or a thousand. In one transaction it
+ * creates and locks the credentials, applies each change in order (a credential named twice sees
+ * the first change before the second), and records history, audit, webhook events and program
+ * completion jobs — only for what actually changed — in a handful of set-based statements.
+ */
+export function createCredentialWriter(deps: {
+  database: Database;
+  repository: CredentialsRepository;
+  completion: ProgramCompletionRepository;
+  jobs: JobQueue;
+  audit: AuditService;
+  clock: Clock;
+}) {
+  const { database, repository, completion, jobs, audit, clock } = deps;
+
+  return async function applyChanges(site: Site, planned: PlannedChange[]): Promise<CredentialRow[]> {
+    if (planned.length === 0) return [];
+    return database.db.transaction(async (tx) => {
+      const now = clock.now();
+      const initial = new Map<string, { userId: number; configId: number; status: CredentialStatus }>();
+      for (const { target, change } of planned) {
+        if (!initial.has(keyOf(target)))
+          initial.set(keyOf(target), {
+            userId: target.userId,
+            configId: target.config.id,
+            status: change.status ?? 'awarded',
+          });
+      }
+      const { rows, created } = await repository.lockOrCreateMany(tx, site.id, [...initial.values()], now);
+      const working = new Map<string, Working>(
+        rows.map(({ attributes, ...row }) => [
+          `${row.userId}:${row.configId}`,
+          {
+            row,
+            attributes: new Map(attributes.map(({ name, value }) => [name, value])),
+            fresh: created.has(row.id),
+            dirty: false,
+          },
+        ]),
+      );
+
+      const writes: Writes = { events: [], attributes: new Map(), audit: [], webhooks: [], completions: [] };
+      const results: CredentialRow[] = [];
+      for (const { target, change, actor } of planned) {
+        const credential = working.get(keyOf(target));
+        if (!credential) throw new Error(`credential ${keyOf(target)} was neither found nor created`);
+        const { row } = credential;
+        const created = credential.fresh;
+        credential.fresh = false;
+        const before = created ? null : row.status;
+        const status = change.status ?? row.status;
+        const statusChanged = created || before !== status;
+        if (!created && status !== row.status) {
+          Object.assign(
+            row,
+            status === 'revoked'
+              ? { status, revokedAt: now, revokeReason: change.revokeReason ?? null }
+              : { status, awardedAt: now, revokedAt: null, revokeReason: null },
+          );
+          credential.dirty = true;
+        }
+        const overrideChanged =
+          change.dateOverride !== undefined && !sameTime(change.dateOverride, row.dateOverride);
+        if (overrideChanged) {
+          row.dateOverride = change.dateOverride ?? null;
+          credential.dirty = true;
+        }
+        // A program credential is dated when it is (re-)awarded, not recomputed at every read.
+        if (target.config.programId !== null && status === 'awarded' && statusChanged) {
+          row.visibleDate = await completion.programDate(
+            tx,
+            site.id,
+            target.userId,
+            target.config.programId,
+            site.programCompletionModes.split(','),
+          );
+          credential.dirty = true;
+        }
+        if (credential.dirty) row.updatedAt = now;
+
+        const changedAttributes = (change.attributes ?? []).filter(
+          (attribute) => credential.attributes.get(attribute.name) !== attribute.value,
+        );
+        for (const { name, value } of changedAttributes) {
+          credential.attributes.set(name, value);
+          writes.attributes.set(`${row.id}:${name}`, { credentialId: row.id, name, value });
+        }
+
+        const details = {
+          ...(changedAttributes.length > 0 && { attributes: changedAttributes.map((a) => a.name) }),
+          ...(overrideChanged && { date_override: row.dateOverride?.toISOString() ?? null }),
+        };
+        if (statusChanged || Object.keys(details).length > 0) {
+          const type = eventType(created, statusChanged, before, status);
+          writes.events.push({
+            siteId: site.id,
+            userCredentialId: row.id,
+            type,
+            fromStatus: before,
+            toStatus: status,
+            actorUserId: actor.userId ?? null,
+            source: actor.source,
+            details,
+          });
+          if (statusChanged) {
+            const payload = {
+              credential: {
+                uuid: row.uuid,
+                username: target.username,
+                status,
+                type: target.config.kind,
+                ...(target.programUuid && { program_uuid: target.programUuid }),
+                ...(target.config.courseRunKey && {
+                  course_run_key: target.config.courseRunKey,
+                  mode: target.config.mode,
+                }),
+              },
+              source: actor.source,
+            };
+            const events: WebhookEvent[] = [
+              status === 'revoked' ? 'credential.revoked' : 'credential.awarded',
+              ...(change.alsoEmit ?? []),
+            ];
+            for (const event of events) writes.webhooks.push({ siteId: site.id, event, payload });
+            // A course credential that changed hands may complete (or undo) programs: decided by a
+            // job, enqueued with this change so it exists only if the change commits.
+            if (target.config.kind === 'course-run' && target.config.courseRunKey) {
+              writes.completions.push({
+                siteId: site.id,
+                userId: target.userId,
+                courseRunKey: target.config.courseRunKey,
+              });
+            }
+          }
+          writes.audit.push({
+            actor,
+            entry: {
+              siteId: site.id,
+              action: `credential.${type}`,
+              targetType: 'user_credential',
+              targetId: row.uuid,
+              changes: { status: [before, status], ...details },
+            },
+          });
+        }
+        results.push({
+          credential: { ...row },
+          username: target.username,
+          config: target.config,
+          programUuid: target.programUuid,
+          attributes: [...credential.attributes].map(([name, value]) => ({ name, value })),
+        });
+      }
+
+      await repository.saveChanges(tx, {
+        rows: [...working.values()].filter((credential) => credential.dirty).map(({ row }) => row),
+        attributes: [...writes.attributes.values()],
+        events: writes.events,
+      });
+      await audit.recordMany(tx, writes.audit);
+      await emitWebhookEvents(jobs, tx, writes.webhooks);
+      await jobs.enqueueMany(tx, PROGRAM_COMPLETION_JOB, writes.completions);
+      return results;
+    });
+  };
+}
+
+export type CredentialWriter = ReturnType<typeof createCredentialWriter>;
