@@ -43,9 +43,9 @@ export interface RunningServer {
 export async function startServer(
   env: Record<string, string>,
   timeoutMs = 20_000,
-  script = 'src/main.ts',
+  { script = 'src/main.ts', nodeArgs = [] }: { script?: string; nodeArgs?: string[] } = {},
 ): Promise<RunningServer> {
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd: ROOT,
     env: childEnv({ PORT: '0', LOG_LEVEL: 'info', ...env }),
   });

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { users } from '../users/users.schema.ts';
@@ -21,8 +21,26 @@ export function createAuditRepository() {
     );
 
   return {
+    /** Appends entries in one statement; rows travel as one JSON parameter, cheap however many. */
     async insert(db: Db, values: (typeof auditLog.$inferInsert)[]): Promise<void> {
-      await db.insert(auditLog).values(values);
+      const rows = values.map((entry) => ({
+        site_id: entry.siteId ?? null,
+        actor_user_id: entry.actorUserId ?? null,
+        actor_label: entry.actorLabel,
+        source: entry.source,
+        action: entry.action,
+        target_type: entry.targetType,
+        target_id: entry.targetId,
+        changes: entry.changes ?? {},
+        request_id: entry.requestId ?? null,
+      }));
+      await db.execute(sql`
+        insert into ${auditLog}
+          (site_id, actor_user_id, actor_label, source, action, target_type, target_id, changes, request_id)
+        select site_id, actor_user_id, actor_label, source, action, target_type, target_id, changes, request_id
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(
+          site_id bigint, actor_user_id bigint, actor_label varchar, source varchar, action varchar,
+          target_type varchar, target_id varchar, changes jsonb, request_id text)`);
     },
 
     async list(db: Db, filter: AuditFilter, page: Page) {

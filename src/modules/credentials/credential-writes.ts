@@ -19,6 +19,18 @@ export type CredentialStatus = 'awarded' | 'revoked';
 
 export const PROGRAM_COMPLETION_JOB = 'programs.evaluate-completion';
 
+/** A learner whose course credential of this run changed status: their programs need a look. */
+export interface CompletionCheck {
+  userId: number;
+  courseRunKey: string;
+}
+
+/** What one completion job carries: the checks of one change set of a site. */
+export interface ProgramCompletionJob {
+  siteId: number;
+  checks: CompletionCheck[];
+}
+
 /** Which credential a change is about, with what its history and notifications show of it. */
 export interface Target {
   userId: number;
@@ -59,8 +71,8 @@ interface Writes {
   events: CredentialEvent[];
   attributes: Map<string, Attribute & { credentialId: number }>;
   audit: { actor: Actor; entry: AuditEntry }[];
-  webhooks: WebhookEventData[];
-  completions: { siteId: number; userId: number; courseRunKey: string }[];
+  webhooks: Omit<WebhookEventData, 'siteId'>[];
+  completions: CompletionCheck[];
 }
 
 const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
@@ -197,15 +209,11 @@ export function createCredentialWriter(deps: {
               status === 'revoked' ? 'credential.revoked' : 'credential.awarded',
               ...(change.alsoEmit ?? []),
             ];
-            for (const event of events) writes.webhooks.push({ siteId: site.id, event, payload });
+            for (const event of events) writes.webhooks.push({ event, payload });
             // A course credential that changed hands may complete (or undo) programs: decided by a
             // job, enqueued with this change so it exists only if the change commits.
             if (target.config.kind === 'course-run' && target.config.courseRunKey) {
-              writes.completions.push({
-                siteId: site.id,
-                userId: target.userId,
-                courseRunKey: target.config.courseRunKey,
-              });
+              writes.completions.push({ userId: target.userId, courseRunKey: target.config.courseRunKey });
             }
           }
           writes.audit.push({
@@ -234,8 +242,12 @@ export function createCredentialWriter(deps: {
         events: writes.events,
       });
       await audit.recordMany(tx, writes.audit);
-      await emitWebhookEvents(jobs, tx, writes.webhooks);
-      await jobs.enqueueMany(tx, PROGRAM_COMPLETION_JOB, writes.completions);
+      await emitWebhookEvents(jobs, tx, site.id, writes.webhooks);
+      if (writes.completions.length > 0)
+        await jobs.enqueue<ProgramCompletionJob>(tx, PROGRAM_COMPLETION_JOB, {
+          siteId: site.id,
+          checks: writes.completions,
+        });
       return results;
     });
   };

@@ -271,6 +271,46 @@ describe('credentials API (/api/v2/credentials/)', () => {
       expect(await countCredentials()).toBe((before ?? 0) + 2);
     });
 
+    it('applies items naming the same credential in order, as separate POSTs would', async () => {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v2/credentials/bulk/',
+        headers: auth.lms_worker,
+        payload: {
+          items: [
+            courseCredential('Ivy.Bulk', { attributes: [{ name: 'grade', value: '0.7' }] }),
+            courseCredential('ivy.bulk', { status: 'revoked' }),
+            courseCredential('IVY.BULK', { attributes: [{ name: 'grade', value: '0.9' }] }),
+          ],
+        },
+      });
+      expect(response.statusCode).toBe(200);
+      const { results } = response.json();
+      // One learner whatever the case, one credential, each item answered with the state it left.
+      expect(new Set(results.map((r: { credential: { uuid: string } }) => r.credential.uuid)).size).toBe(1);
+      // A POST without a status means "awarded", so the third item re-awards.
+      expect(results.map((r: { credential: { status: string } }) => r.credential.status)).toEqual([
+        'awarded',
+        'revoked',
+        'awarded',
+      ]);
+      expect(results[2].credential).toMatchObject({
+        username: 'Ivy.Bulk',
+        attributes: [{ name: 'grade', value: '0.9' }],
+      });
+      const events = await eventsOf(results[0].credential.uuid);
+      expect(events.map((e) => [e.type, e.fromStatus, e.toStatus, e.source])).toEqual([
+        ['awarded', null, 'awarded', 'bulk'],
+        ['revoked', 'awarded', 'revoked', 'bulk'],
+        ['re-awarded', 'revoked', 'awarded', 'bulk'],
+      ]);
+      expect(events[2]?.details).toEqual({ attributes: ['grade'] });
+      const learners = (await t.database.db.execute(
+        sql`select count(*)::int as n from users where lower(username) = 'ivy.bulk'`,
+      )) as unknown as { rows: { n: number }[] };
+      expect(learners.rows[0]?.n).toBe(1);
+    });
+
     it('refuses more than 1,000 items, or none', async () => {
       const many = Array.from({ length: 1001 }, () => courseCredential('x'));
       for (const items of [many, []]) {

@@ -75,7 +75,9 @@ export function createCredentialsRepository() {
     programUuid: programs.uuid,
     attributes: sql<Attribute[]>`coalesce((
       select json_agg(json_build_object('name', a.name, 'value', a.value) order by a.id)
-      from ${userCredentialAttributes} a where a.user_credential_id = ${userCredentials.id}), '[]'::json)`,
+      from ${userCredentialAttributes} a
+      -- Qualified by hand: Drizzle leaves columns unqualified in single-table queries.
+      where a.user_credential_id = user_credentials.id), '[]'::json)`,
   };
   const rowOf = ({
     credential,

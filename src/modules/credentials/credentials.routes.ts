@@ -205,18 +205,24 @@ export function credentialsRoutes(
       },
       async (request) => {
         const actor = { ...actorOf(request), source: 'bulk' as const };
-        const results: Static<typeof BulkResult>[] = [];
-        for (const [index, item] of request.body.items.entries()) {
-          try {
-            if (!Value.Check(IssueBody, item))
-              throw validationErrorFrom([...Value.Errors(IssueBody, item)] as never, 'body');
-            const row = await credentials.issue(request.site, issueRequestOf(item), actor);
-            results.push({ index, status: 201, credential: one(request, row) });
-          } catch (error) {
-            if (!(error instanceof ValidationError)) throw error;
-            results.push({ index, status: 400, errors: error.fields as Record<string, unknown> });
-          }
-        }
+        const { items } = request.body;
+        const malformed = items.map((item) =>
+          Value.Check(IssueBody, item)
+            ? null
+            : validationErrorFrom([...Value.Errors(IssueBody, item)] as never, 'body'),
+        );
+        const wellFormed = items.flatMap((item, index) =>
+          malformed[index] ? [] : [{ request: issueRequestOf(item as IssueFields), actor }],
+        );
+        const issued = (await credentials.issueMany(request.site, wellFormed)).values();
+        const results: Static<typeof BulkResult>[] = items.map((_, index) => {
+          const outcome = malformed[index] ?? issued.next().value;
+          if (outcome instanceof ValidationError)
+            return { index, status: 400, errors: outcome.fields as Record<string, unknown> };
+          if (outcome === undefined) throw new Error(`bulk item ${index} has no outcome`);
+          if (outcome instanceof Error) throw outcome;
+          return { index, status: 201, credential: one(request, outcome) };
+        });
         const succeeded = results.filter((result) => result.status === 201).length;
         return { succeeded, failed: results.length - succeeded, results };
       },

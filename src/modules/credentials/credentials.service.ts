@@ -15,6 +15,7 @@ import {
   type CredentialWriter,
   type PlannedChange,
   PROGRAM_COMPLETION_JOB,
+  type ProgramCompletionJob,
   type Target,
 } from './credential-writes.ts';
 import { COURSE_MODES } from './credentials.schema.ts';
@@ -446,14 +447,20 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     },
 
     defineJobs(): void {
-      jobs.define<{ siteId: number; userId: number; courseRunKey: string }>({
+      jobs.define<ProgramCompletionJob>({
         name: PROGRAM_COMPLETION_JOB,
         retryLimit: 5,
         retryDelaySeconds: 10,
-        handler: async ({ siteId, userId, courseRunKey }) => {
+        handler: async ({ siteId, checks }) => {
           const site = (await sites.list()).find((candidate) => candidate.id === siteId);
           if (!site) return { skipped: 'the site no longer exists' };
-          return this.evaluateCompletion(site, userId, courseRunKey);
+          const result = { awarded: 0, revoked: 0 };
+          for (const { userId, courseRunKey } of checks) {
+            const { awarded, revoked } = await this.evaluateCompletion(site, userId, courseRunKey);
+            result.awarded += awarded;
+            result.revoked += revoked;
+          }
+          return result;
         },
       });
     },

@@ -58,12 +58,8 @@ export function createGradesService({
     const diff = diffForAudit(created ? null : (grade as Record<string, unknown>), wanted);
     if (!created && Object.keys(diff).length > 0) await repository.update(tx, grade.id, wanted);
     if (Object.keys(diff).length > 0) {
-      await emitWebhookEvents(jobs, tx, [
-        {
-          siteId: site.id,
-          event: 'grade.updated',
-          payload: { grade_id: grade.id, changes: Object.keys(diff) },
-        },
+      await emitWebhookEvents(jobs, tx, site.id, [
+        { event: 'grade.updated', payload: { grade_id: grade.id, changes: Object.keys(diff) } },
       ]);
       await audit.record(tx, actor, {
         siteId: site.id,

@@ -99,8 +99,8 @@ export function createUsersService({
 
     /**
      * `syncFromClaims` for many identities at once, set-based (bulk issuance): one lookup for those the
-     * cache does not answer, one insert for the new ones. Results are in the order given; an identity
-     * named twice (in any case) is the same user, with the last claims applied.
+     * cache does not answer, one insert for the new ones. Results are in the order given; a username
+     * named twice (in any case) is one user, created or updated by its first identity.
      */
     async syncIdentities(
       entries: { identity: ClaimedIdentity; actor: Actor }[],
@@ -109,7 +109,9 @@ export function createUsersService({
       for (const { identity, actor } of entries) {
         // Cached per user with a fingerprint of the claims last written, so any change is written.
         const fingerprint = createHash('sha256').update(JSON.stringify(identity)).digest('base64url');
-        wanted.set(identity.username.toLowerCase(), { identity, actor, fingerprint });
+        // Named twice in one set (in any case), the first identity is the one that counts.
+        const name = identity.username.toLowerCase();
+        if (!wanted.has(name)) wanted.set(name, { identity, actor, fingerprint });
       }
       const synced = new Map<string, Pick<User, 'id' | 'username'>>();
       await Promise.all(

@@ -23,9 +23,23 @@ export interface WebhookEventData {
   payload: Record<string, unknown>;
 }
 
-/** Queues events for the site's subscribers through `tx`: they are sent only if the change commits. */
-export function emitWebhookEvents(jobs: JobQueue, tx: Db, events: WebhookEventData[]): Promise<void> {
-  return jobs.enqueueMany(tx, WEBHOOK_FAN_OUT_JOB, events);
+/** What one fan-out job carries: the events of one change set of a site, in order. */
+interface FanOut {
+  siteId: number;
+  events: Omit<WebhookEventData, 'siteId'>[];
+}
+
+/**
+ * Queues a site's events for its subscribers through `tx`: they are sent only if the change commits.
+ * The events of one change set travel in one job, however many there are.
+ */
+export async function emitWebhookEvents(
+  jobs: JobQueue,
+  tx: Db,
+  siteId: number,
+  events: Omit<WebhookEventData, 'siteId'>[],
+): Promise<void> {
+  if (events.length > 0) await jobs.enqueue<FanOut>(tx, WEBHOOK_FAN_OUT_JOB, { siteId, events });
 }
 
 /** `sha256=<hex>` of `<timestamp>.<body>` under the subscription's secret. */
@@ -218,14 +232,24 @@ export function createWebhooksService(deps: {
     },
 
     defineJobs(): void {
-      jobs.define<WebhookEventData>({
+      jobs.define<FanOut>({
         name: WEBHOOK_FAN_OUT_JOB,
-        handler: async ({ siteId, event, payload }) => {
-          const subscribers = await repository.subscribers(db, siteId, event);
+        handler: async ({ siteId, events }) => {
+          const subscribersOf = new Map<string, { id: number }[]>();
+          for (const { event } of events) {
+            if (!subscribersOf.has(event))
+              subscribersOf.set(event, await repository.subscribers(db, siteId, event));
+          }
+          let deliveries = 0;
           await db.transaction(async (tx) => {
-            for (const target of subscribers) await queueDelivery(tx, siteId, target.id, event, payload);
+            for (const { event, payload } of events) {
+              for (const target of subscribersOf.get(event) ?? []) {
+                await queueDelivery(tx, siteId, target.id, event, payload);
+                deliveries += 1;
+              }
+            }
           });
-          return { deliveries: subscribers.length };
+          return { deliveries };
         },
       });
       jobs.define<{ deliveryId: number }>({

@@ -47,8 +47,6 @@ export interface JobQueue {
     data: T,
     options?: { startAfterSeconds?: number; singletonKey?: string },
   ): Promise<string>;
-  /** Enqueues one job per item in a single statement inside `executor`. */
-  enqueueMany<T extends object>(executor: Db, name: string, data: T[]): Promise<void>;
   get(name: string, id: string): Promise<JobState | null>;
   start(options: { work: boolean }): Promise<void>;
   stop(): Promise<void>;
@@ -91,16 +89,6 @@ export function createJobQueue(database: Database, logger: Logger, options: JobQ
       });
       if (!id) throw new Error(`job ${name} was not enqueued`);
       return id;
-    },
-
-    async enqueueMany(executor, name, data) {
-      if (!definitions.has(name)) throw new Error(`unknown job ${name}`);
-      if (data.length === 0) return;
-      await started().insert(
-        name,
-        data.map((item) => ({ data: item })),
-        { db: fromDrizzle(executor as unknown as DrizzleExecutor, sql) },
-      );
     },
 
     async get(name, id) {
