@@ -25,7 +25,7 @@ import { type RunningServer, startServer } from '../test/helpers/processes.ts';
 const DOMAIN = 'bench.example.org';
 const CALLER = 'bench_issuer';
 /** The server runs as `npm start` runs it (see package.json). */
-const SERVER_NODE_ARGS = ['--max-semi-space-size=4'];
+const SERVER_NODE_ARGS = ['--max-semi-space-size=8'];
 
 export interface Measure {
   name: string;
@@ -67,8 +67,8 @@ async function throughput(load: Load): Promise<number> {
   return result['2xx'] / load.seconds;
 }
 
-/** One request at a time over a kept-alive connection; the latency at the 99th percentile, in ms. */
-async function p99(url: string, headers: Record<string, string>, path: () => string, count: number) {
+/** One request at a time over a kept-alive connection; latencies at the 50th and 99th percentiles, in ms. */
+async function latency(url: string, headers: Record<string, string>, path: () => string, count: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const get = (target: string) =>
     new Promise<number>((resolve, reject) => {
@@ -89,7 +89,8 @@ async function p99(url: string, headers: Record<string, string>, path: () => str
   for (let i = 0; i < count; i++) timings.push(await get(path()));
   agent.destroy();
   timings.sort((a, b) => a - b);
-  return timings[Math.ceil(count * 0.99) - 1] ?? Number.NaN;
+  const at = (percentile: number) => timings[Math.ceil(count * percentile) - 1] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99) };
 }
 
 /** A POST with the Host header set (fetch forbids it), answering the parsed body. */
@@ -105,9 +106,10 @@ function postJson(url: string, headers: Record<string, string>, body: string): P
   });
 }
 
-async function peakRssMb(server: RunningServer): Promise<number> {
+/** The server's resident memory now (VmRSS) or at its highest so far (VmHWM), in MB. */
+async function rssMb(server: RunningServer, which: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${server.child.pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+  const kb = Number(new RegExp(`${which}:\\s+(\\d+) kB`).exec(status)?.[1]);
   return kb / 1024;
 }
 
@@ -161,6 +163,8 @@ export async function benchCredentials(argv: string[]): Promise<Measure[]> {
           domain: DOMAIN,
         });
         console.log(`Seeded ${seeded.credentials} credentials in ${seeded.seconds.toFixed(1)} s.`);
+        // Write the seed's dirty pages out now rather than in a checkpoint during the measurements.
+        await database.db.execute(sql`checkpoint`);
       }
       const configs = await queryRows<{ key: string }>(
         database.db,
@@ -204,16 +208,26 @@ export async function benchCredentials(argv: string[]): Promise<Measure[]> {
     const results: Measure[] = [];
 
     const listPath = () => `/api/v2/credentials/?username=${anyLearner()}`;
-    const listP99 = await p99(laurel.url, headers, listPath, 2000);
-    const bareP99 = await p99(bare.url, {}, () => '/bare/', 2000);
-    results.push({
-      name: '?username= list p99',
-      laurel: listP99,
-      bare: bareP99,
-      unit: 'ms',
-      target: '≤ 5',
-      met: listP99 <= 5,
-    });
+    const list = await latency(laurel.url, headers, listPath, 2000);
+    const bareList = await latency(bare.url, {}, () => '/bare/', 2000);
+    results.push(
+      {
+        name: '?username= list p50',
+        laurel: list.p50,
+        bare: bareList.p50,
+        unit: 'ms',
+        target: '',
+        met: true,
+      },
+      {
+        name: '?username= list p99',
+        laurel: list.p99,
+        bare: bareList.p99,
+        unit: 'ms',
+        target: '≤ 5',
+        met: list.p99 <= 5,
+      },
+    );
 
     const post = { method: 'POST' as const, connections, seconds };
     const singleBody = () => JSON.stringify(issueItem());
@@ -233,6 +247,7 @@ export async function benchCredentials(argv: string[]): Promise<Measure[]> {
       met: single >= 1500,
     });
 
+    const beforeBulk = await rssMb(laurel, 'VmHWM');
     const bulkBody = () => JSON.stringify({ items: Array.from({ length: 1000 }, issueItem) });
     const probed = (await postJson(`${laurel.url}/api/v2/credentials/bulk/`, headers, bulkBody())) as {
       succeeded?: number;
@@ -258,11 +273,19 @@ export async function benchCredentials(argv: string[]): Promise<Measure[]> {
       met: bulk >= 20_000,
     });
 
-    const rss = await peakRssMb(laurel);
+    const rss = await rssMb(laurel, 'VmHWM');
+    results.push({
+      name: 'server peak RSS before bulk',
+      laurel: beforeBulk,
+      bare: null,
+      unit: 'MB',
+      target: '',
+      met: true,
+    });
     results.push({
       name: 'server peak RSS',
       laurel: rss,
-      bare: await peakRssMb(bare),
+      bare: await rssMb(bare, 'VmHWM'),
       unit: 'MB',
       target: '≤ 150',
       met: rss <= 150,

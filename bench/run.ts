@@ -33,7 +33,7 @@ if (which === 'all' || which === 'credentials') {
       Laurel: `${r.laurel.toFixed(r.unit === 'ms' ? 2 : 0)} ${r.unit}`,
       'bare Fastify': r.bare === null ? '' : `${r.bare.toFixed(r.unit === 'ms' ? 2 : 0)} ${r.unit}`,
       target: r.target,
-      met: r.met ? 'yes' : 'NO',
+      met: r.target === '' ? '' : r.met ? 'yes' : 'NO',
     })),
   );
 }

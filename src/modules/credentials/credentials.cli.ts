@@ -65,6 +65,9 @@ const describeErrors = (fields: ValidationError['fields']) =>
     )
     .join('; ');
 
+/** Rows written per transaction by an import. */
+const IMPORT_CHUNK = 500;
+
 export function registerCredentialsCommands(program: Command, run: Run): void {
   const credentials = program.command('credentials').description('Awarded credentials');
 
@@ -101,18 +104,51 @@ export function registerCredentialsCommands(program: Command, run: Run): void {
       const failures = await run(async ({ config, services }) => {
         const site = await services.sites.getByDomain(options.site ?? new URL(config.publicUrl).hostname);
         const failed: string[] = [];
-        for (const [index, row] of rows.entries()) {
-          const line = index + 2; // the header is line 1
-          try {
-            const request = requestOf(row);
-            if (options.dryRun) await services.credentials.check(site, request);
-            else await services.credentials.issue(site, request, CLI_ACTOR);
-          } catch (error) {
-            if (!(error instanceof ValidationError)) throw error;
-            failed.push(`line ${line}: ${describeErrors(error.fields)}`);
+        // Rows are written a chunk at a time through the set-based write path (as bulk requests are).
+        for (let start = 0; start < rows.length; start += IMPORT_CHUNK) {
+          const parsed = rows.slice(start, start + IMPORT_CHUNK).map((row) => {
+            try {
+              return requestOf(row);
+            } catch (error) {
+              if (error instanceof ValidationError) return error;
+              throw error;
+            }
+          });
+          const wellFormed = parsed.filter(
+            (item): item is IssueRequest => !(item instanceof ValidationError),
+          );
+          const outcomes: (Error | object | null)[] = [];
+          if (options.dryRun) {
+            for (const request of wellFormed) {
+              outcomes.push(
+                await services.credentials.check(site, request).then(
+                  () => null,
+                  (error: unknown) => {
+                    if (error instanceof ValidationError) return error;
+                    throw error;
+                  },
+                ),
+              );
+            }
+          } else {
+            outcomes.push(
+              ...(await services.credentials.issueMany(
+                site,
+                wellFormed.map((request) => ({ request, actor: CLI_ACTOR })),
+              )),
+            );
           }
-          if (process.stderr.isTTY && (index % 50 === 0 || index === rows.length - 1)) {
-            process.stderr.write(`\r\x1b[2K${index + 1} of ${rows.length} rows`);
+          let next = 0;
+          for (const [offset, item] of parsed.entries()) {
+            const outcome = item instanceof ValidationError ? item : outcomes[next++];
+            // The header is line 1.
+            if (outcome instanceof ValidationError)
+              failed.push(`line ${start + offset + 2}: ${describeErrors(outcome.fields)}`);
+            else if (outcome instanceof Error) throw outcome;
+          }
+          if (process.stderr.isTTY) {
+            const done = Math.min(start + IMPORT_CHUNK, rows.length);
+            process.stderr.write(`\r\x1b[2K${done} of ${rows.length} rows`);
           }
         }
         if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
