@@ -53,10 +53,14 @@ export async function startServer(
   const exited = once(child, 'exit');
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), timeoutMs);
+    let listening = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      // Searched only until found: a busy server's output grows long.
+      if (listening) return;
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (match?.[1]) {
+        listening = true;
         clearTimeout(timer);
         resolve(match[1]);
       }

@@ -147,11 +147,10 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
 
     const runKeys = [...new Set([...runSubjects.values()].map(({ runKey }) => runKey))];
     const runs = new Map((await catalog.courseRuns(site.id, runKeys)).map((run) => [run.key, run]));
-    const configKey = (runKey: string | null, mode: string | null) => `run:${runKey ?? ''}:${mode ?? ''}`;
     const configs = async () =>
       new Map(
         (await repository.courseRunConfigsOf(db, site.id, [...runs.keys()])).map((config) => [
-          configKey(config.courseRunKey, config.mode),
+          subjectKey({ courseRunKey: config.courseRunKey ?? undefined, mode: config.mode ?? undefined }),
           config,
         ]),
       );
