@@ -84,6 +84,118 @@ function eventType(created: boolean, statusChanged: boolean, before: string | nu
   return !created && before === 'revoked' ? ('re-awarded' as const) : ('awarded' as const);
 }
 
+/** What one change did to a credential, for its history. */
+interface Applied {
+  created: boolean;
+  before: CredentialStatus | null;
+  status: CredentialStatus;
+  statusChanged: boolean;
+  overrideChanged: boolean;
+  changedAttributes: Attribute[];
+}
+
+/** Applies a change to the credential as it stands in this transaction (in memory; written later). */
+function applyChange(credential: Working, change: Change, now: Date): Applied {
+  const { row } = credential;
+  const created = credential.fresh;
+  credential.fresh = false;
+  const before = created ? null : row.status;
+  const status = change.status ?? row.status;
+  if (!created && status !== row.status) {
+    Object.assign(
+      row,
+      status === 'revoked'
+        ? { status, revokedAt: now, revokeReason: change.revokeReason ?? null }
+        : { status, awardedAt: now, revokedAt: null, revokeReason: null },
+    );
+    credential.dirty = true;
+  }
+  const overrideChanged =
+    change.dateOverride !== undefined && !sameTime(change.dateOverride, row.dateOverride);
+  if (overrideChanged) {
+    row.dateOverride = change.dateOverride ?? null;
+    credential.dirty = true;
+  }
+  const changedAttributes = (change.attributes ?? []).filter(
+    (attribute) => credential.attributes.get(attribute.name) !== attribute.value,
+  );
+  for (const { name, value } of changedAttributes) credential.attributes.set(name, value);
+  return {
+    created,
+    before,
+    status,
+    statusChanged: created || before !== status,
+    overrideChanged,
+    changedAttributes,
+  };
+}
+
+/** Gathers what a change must leave behind: attributes, history, webhook events, completion checks, audit. */
+function recordChange(
+  writes: Writes,
+  siteId: number,
+  planned: PlannedChange,
+  credential: Working,
+  applied: Applied,
+) {
+  const { target, change, actor } = planned;
+  const { row } = credential;
+  const { created, before, status, statusChanged, changedAttributes } = applied;
+  for (const { name, value } of changedAttributes)
+    writes.attributes.set(`${row.id}:${name}`, { credentialId: row.id, name, value });
+  const details = {
+    ...(changedAttributes.length > 0 && { attributes: changedAttributes.map((a) => a.name) }),
+    ...(applied.overrideChanged && { date_override: row.dateOverride?.toISOString() ?? null }),
+  };
+  if (!statusChanged && Object.keys(details).length === 0) return;
+
+  const type = eventType(created, statusChanged, before, status);
+  writes.events.push({
+    siteId,
+    userCredentialId: row.id,
+    type,
+    fromStatus: before,
+    toStatus: status,
+    actorUserId: actor.userId ?? null,
+    source: actor.source,
+    details,
+  });
+  writes.audit.push({
+    actor,
+    entry: {
+      siteId,
+      action: `credential.${type}`,
+      targetType: 'user_credential',
+      targetId: row.uuid,
+      changes: { status: [before, status], ...details },
+    },
+  });
+  if (!statusChanged) return;
+  const payload = {
+    credential: {
+      uuid: row.uuid,
+      username: target.username,
+      status,
+      type: target.config.kind,
+      ...(target.programUuid && { program_uuid: target.programUuid }),
+      ...(target.config.courseRunKey && {
+        course_run_key: target.config.courseRunKey,
+        mode: target.config.mode,
+      }),
+    },
+    source: actor.source,
+  };
+  const events: WebhookEvent[] = [
+    status === 'revoked' ? 'credential.revoked' : 'credential.awarded',
+    ...(change.alsoEmit ?? []),
+  ];
+  for (const event of events) writes.webhooks.push({ event, payload });
+  // A course credential that changed hands may complete (or undo) programs: decided by a job,
+  // enqueued with this change so it exists only if the change commits.
+  if (target.config.kind === 'course-run' && target.config.courseRunKey)
+    writes.completions.push({ userId: target.userId, courseRunKey: target.config.courseRunKey });
+}
+
 /**
  * The one write path for awarded credentials: every entry point (API POST, PUT/PATCH, DELETE, bulk,
  * CSV import, program completion) ends here, with one change or a thousand. In one transaction it
@@ -132,30 +244,10 @@ export function createCredentialWriter(deps: {
       for (const { target, change, actor } of planned) {
         const credential = working.get(keyOf(target));
         if (!credential) throw new Error(`credential ${keyOf(target)} was neither found nor created`);
-        const { row } = credential;
-        const created = credential.fresh;
-        credential.fresh = false;
-        const before = created ? null : row.status;
-        const status = change.status ?? row.status;
-        const statusChanged = created || before !== status;
-        if (!created && status !== row.status) {
-          Object.assign(
-            row,
-            status === 'revoked'
-              ? { status, revokedAt: now, revokeReason: change.revokeReason ?? null }
-              : { status, awardedAt: now, revokedAt: null, revokeReason: null },
-          );
-          credential.dirty = true;
-        }
-        const overrideChanged =
-          change.dateOverride !== undefined && !sameTime(change.dateOverride, row.dateOverride);
-        if (overrideChanged) {
-          row.dateOverride = change.dateOverride ?? null;
-          credential.dirty = true;
-        }
+        const applied = applyChange(credential, change, now);
         // A program credential is dated when it is (re-)awarded, not recomputed at every read.
-        if (target.config.programId !== null && status === 'awarded' && statusChanged) {
-          row.visibleDate = await completion.programDate(
+        if (target.config.programId !== null && applied.status === 'awarded' && applied.statusChanged) {
+          credential.row.visibleDate = await completion.programDate(
             tx,
             site.id,
             target.userId,
@@ -164,71 +256,10 @@ export function createCredentialWriter(deps: {
           );
           credential.dirty = true;
         }
-        if (credential.dirty) row.updatedAt = now;
-
-        const changedAttributes = (change.attributes ?? []).filter(
-          (attribute) => credential.attributes.get(attribute.name) !== attribute.value,
-        );
-        for (const { name, value } of changedAttributes) {
-          credential.attributes.set(name, value);
-          writes.attributes.set(`${row.id}:${name}`, { credentialId: row.id, name, value });
-        }
-
-        const details = {
-          ...(changedAttributes.length > 0 && { attributes: changedAttributes.map((a) => a.name) }),
-          ...(overrideChanged && { date_override: row.dateOverride?.toISOString() ?? null }),
-        };
-        if (statusChanged || Object.keys(details).length > 0) {
-          const type = eventType(created, statusChanged, before, status);
-          writes.events.push({
-            siteId: site.id,
-            userCredentialId: row.id,
-            type,
-            fromStatus: before,
-            toStatus: status,
-            actorUserId: actor.userId ?? null,
-            source: actor.source,
-            details,
-          });
-          if (statusChanged) {
-            const payload = {
-              credential: {
-                uuid: row.uuid,
-                username: target.username,
-                status,
-                type: target.config.kind,
-                ...(target.programUuid && { program_uuid: target.programUuid }),
-                ...(target.config.courseRunKey && {
-                  course_run_key: target.config.courseRunKey,
-                  mode: target.config.mode,
-                }),
-              },
-              source: actor.source,
-            };
-            const events: WebhookEvent[] = [
-              status === 'revoked' ? 'credential.revoked' : 'credential.awarded',
-              ...(change.alsoEmit ?? []),
-            ];
-            for (const event of events) writes.webhooks.push({ event, payload });
-            // A course credential that changed hands may complete (or undo) programs: decided by a
-            // job, enqueued with this change so it exists only if the change commits.
-            if (target.config.kind === 'course-run' && target.config.courseRunKey) {
-              writes.completions.push({ userId: target.userId, courseRunKey: target.config.courseRunKey });
-            }
-          }
-          writes.audit.push({
-            actor,
-            entry: {
-              siteId: site.id,
-              action: `credential.${type}`,
-              targetType: 'user_credential',
-              targetId: row.uuid,
-              changes: { status: [before, status], ...details },
-            },
-          });
-        }
+        if (credential.dirty) credential.row.updatedAt = now;
+        recordChange(writes, site.id, { target, change, actor }, credential, applied);
         results.push({
-          credential: { ...row },
+          credential: { ...credential.row },
           username: target.username,
           config: target.config,
           programUuid: target.programUuid,

@@ -73,5 +73,6 @@ describe('program completion over random histories', () => {
       }),
       { numRuns: 12 },
     );
-  });
+    // Twelve histories, each waiting for its completion jobs: longer than one test usually takes.
+  }, 120_000);
 });
