@@ -76,7 +76,7 @@ export function createCourseCertificatesService(deps: {
     actor: Actor,
   ) {
     const existing =
-      (await repository.courseRunConfigs(db, site.id, courseId)).find((config) => config.mode === mode) ??
+      (await repository.courseRunConfigsOf(db, site.id, [courseId])).find((config) => config.mode === mode) ??
       null;
     const run = await catalog.courseRun(site.id, courseId);
     const values = {
@@ -114,7 +114,7 @@ export function createCourseCertificatesService(deps: {
 
     /** The configuration of a run, for one mode; with several modes the mode must be named. */
     async get(site: Site, courseId: string, mode?: string): Promise<CredentialConfig> {
-      const configs = await repository.courseRunConfigs(db, site.id, courseId);
+      const configs = await repository.courseRunConfigsOf(db, site.id, [courseId]);
       const matching = mode ? configs.filter((config) => config.mode === mode) : configs;
       if (matching.length === 0) throw new NotFoundError();
       if (matching.length > 1) {

@@ -169,22 +169,7 @@ export function createCredentialsRepository() {
       return config;
     },
 
-    async courseRunConfig(db: Db, siteId: number, runKey: string, mode: string) {
-      const [config] = await db
-        .select()
-        .from(credentialConfigs)
-        .where(
-          and(
-            eq(credentialConfigs.siteId, siteId),
-            eq(credentialConfigs.kind, 'course-run'),
-            eq(credentialConfigs.courseRunKey, runKey),
-            eq(credentialConfigs.mode, mode as CredentialConfig['mode'] & string),
-          ),
-        );
-      return config;
-    },
-
-    /** The course-run configurations of these runs (every mode). */
+    /** The course-run configurations of these runs (every mode), oldest first. */
     async courseRunConfigsOf(db: Db, siteId: number, runKeys: string[]) {
       if (runKeys.length === 0) return [];
       return db
@@ -196,7 +181,8 @@ export function createCredentialsRepository() {
             eq(credentialConfigs.kind, 'course-run'),
             inArray(credentialConfigs.courseRunKey, runKeys),
           ),
-        );
+        )
+        .orderBy(asc(credentialConfigs.id));
     },
 
     /** Creates these course-run configurations unless they exist (concurrent callers lose nothing). */
@@ -218,20 +204,6 @@ export function createCredentialsRepository() {
           })),
         )
         .onConflictDoNothing();
-    },
-
-    async courseRunConfigs(db: Db, siteId: number, runKey: string) {
-      return db
-        .select()
-        .from(credentialConfigs)
-        .where(
-          and(
-            eq(credentialConfigs.siteId, siteId),
-            eq(credentialConfigs.kind, 'course-run'),
-            eq(credentialConfigs.courseRunKey, runKey),
-          ),
-        )
-        .orderBy(asc(credentialConfigs.id));
     },
 
     async insertConfig(db: Db, values: typeof credentialConfigs.$inferInsert): Promise<CredentialConfig> {
