@@ -1,5 +1,6 @@
 import { type SQL, and, asc, count, eq, getTableColumns, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import type { Db } from '../../platform/db/database.ts';
+import { type Db, queryRows } from '../../platform/db/database.ts';
+import { newId } from '../../platform/ids.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { courseRuns, courses, programCourseRuns, programs } from '../catalog/catalog.schema.ts';
 import { grades } from '../records/records.schema.ts';
@@ -238,20 +239,23 @@ export function createCredentialsRepository() {
       now: Date,
     ): Promise<{ rows: (UserCredential & { attributes: Attribute[] })[]; created: Set<number> }> {
       const sorted = [...wanted].sort((a, b) => a.userId - b.userId || a.configId - b.configId);
-      const inserted = await db
-        .insert(userCredentials)
-        .values(
-          sorted.map(({ userId, configId, status }) => ({
-            siteId,
-            userId,
-            configId,
-            status,
-            awardedAt: now,
-            revokedAt: status === 'revoked' ? now : null,
-          })),
-        )
-        .onConflictDoNothing()
-        .returning({ id: userCredentials.id });
+      // Rows travel as one JSON parameter: cheaper to build and bind than seven parameters a row.
+      const fresh = sorted.map(({ userId, configId, status }) => ({
+        uuid: newId(),
+        user_id: userId,
+        config_id: configId,
+        status,
+        revoked_at: status === 'revoked' ? now : null,
+      }));
+      const inserted = await queryRows<{ id: number }>(
+        db,
+        sql`insert into ${userCredentials} (uuid, site_id, user_id, config_id, status, awarded_at, revoked_at)
+          select uuid, ${siteId}, user_id, config_id, status, ${now}, revoked_at
+          from jsonb_to_recordset(${JSON.stringify(fresh)}::jsonb)
+            as c(uuid uuid, user_id bigint, config_id bigint, status varchar, revoked_at timestamptz)
+          on conflict (user_id, config_id) do nothing
+          returning id`,
+      );
       const keys = JSON.stringify(sorted.map(({ userId, configId }) => ({ u: userId, c: configId })));
       const rows = await db
         .select({ ...getTableColumns(userCredentials), attributes: selection.attributes })
@@ -262,7 +266,7 @@ export function createCredentialsRepository() {
         )
         .orderBy(asc(userCredentials.userId), asc(userCredentials.configId))
         .for('update', { of: userCredentials });
-      return { rows, created: new Set(inserted.map((row) => row.id)) };
+      return { rows, created: new Set(inserted.map((row) => Number(row.id))) };
     },
 
     /**

@@ -48,10 +48,9 @@ export function createUsersRepository() {
         .select()
         .from(users)
         .where(
-          inArray(
-            sql`lower(${users.username})`,
-            usernames.map((name) => name.toLowerCase()),
-          ),
+          // One JSON parameter rather than one per name: a thousand names bind cheaply.
+          sql`lower(${users.username}) in
+            (select jsonb_array_elements_text(${JSON.stringify(usernames.map((name) => name.toLowerCase()))}::jsonb))`,
         );
     },
 
