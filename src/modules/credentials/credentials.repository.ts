@@ -334,19 +334,6 @@ export function createCredentialsRepository() {
           to_status varchar, actor_user_id bigint, source varchar, details jsonb)`);
     },
 
-    async attributes(db: Db, credentialIds: number[]) {
-      if (credentialIds.length === 0) return [];
-      return db
-        .select({
-          credentialId: userCredentialAttributes.userCredentialId,
-          name: userCredentialAttributes.name,
-          value: userCredentialAttributes.value,
-        })
-        .from(userCredentialAttributes)
-        .where(inArray(userCredentialAttributes.userCredentialId, credentialIds))
-        .orderBy(asc(userCredentialAttributes.id));
-    },
-
     async events(db: Db, credentialId: number) {
       return db
         .select()
