@@ -244,11 +244,13 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       if (resolved instanceof ValidationError) outcomes[index] = resolved;
       else if (resolved) accepted.push({ index, entry, resolved });
     });
+    // Learners are looked up, not cached: thousands of them would push callers out of the cache.
     const learners = await users.syncIdentities(
       accepted.map(({ entry: { request, actor } }) => ({
         identity: { username: request.username, lmsUserId: request.lmsUserId },
         actor,
       })),
+      { cached: false },
     );
     const written = await write(
       site,

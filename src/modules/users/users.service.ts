@@ -100,10 +100,12 @@ export function createUsersService({
     /**
      * `syncFromClaims` for many identities at once, set-based (bulk issuance): one lookup for those the
      * cache does not answer, one insert for the new ones. Results are in the order given; a username
-     * named twice (in any case) is one user, created or updated by its first identity.
+     * named twice (in any case) is one user, created or updated by its first identity. `cached: false`
+     * neither reads nor fills the cache: for learners named in bulk, who would crowd out callers.
      */
     async syncIdentities(
       entries: { identity: ClaimedIdentity; actor: Actor }[],
+      { cached = true }: { cached?: boolean } = {},
     ): Promise<Pick<User, 'id' | 'username'>[]> {
       const wanted = new Map<string, { identity: ClaimedIdentity; actor: Actor; fingerprint: string }>();
       for (const { identity, actor } of entries) {
@@ -114,15 +116,16 @@ export function createUsersService({
         if (!wanted.has(name)) wanted.set(name, { identity, actor, fingerprint });
       }
       const synced = new Map<string, Pick<User, 'id' | 'username'>>();
-      await Promise.all(
-        [...wanted].map(async ([name, { fingerprint }]) => {
-          const cached = await cache.get<Pick<User, 'id' | 'username'> & { fingerprint: string }>(
-            claimsKey(name),
-          );
-          if (cached?.fingerprint === fingerprint)
-            synced.set(name, { id: cached.id, username: cached.username });
-        }),
-      );
+      if (cached) {
+        await Promise.all(
+          [...wanted].map(async ([name, { fingerprint }]) => {
+            const hit = await cache.get<Pick<User, 'id' | 'username'> & { fingerprint: string }>(
+              claimsKey(name),
+            );
+            if (hit?.fingerprint === fingerprint) synced.set(name, { id: hit.id, username: hit.username });
+          }),
+        );
+      }
       const missed = [...wanted].filter(([name]) => !synced.has(name));
       if (missed.length > 0) {
         const claimsOf = (identity: ClaimedIdentity) => ({
@@ -172,11 +175,13 @@ export function createUsersService({
           }
           synced.set(name, { id: user.id, username: user.username });
         }
-        await Promise.all(
-          missed.map(([name, { fingerprint }]) =>
-            cache.set(claimsKey(name), { ...synced.get(name), fingerprint }, CLAIMS_CACHE_SECONDS),
-          ),
-        );
+        if (cached) {
+          await Promise.all(
+            missed.map(([name, { fingerprint }]) =>
+              cache.set(claimsKey(name), { ...synced.get(name), fingerprint }, CLAIMS_CACHE_SECONDS),
+            ),
+          );
+        }
       }
       return entries.map(
         ({ identity }) => synced.get(identity.username.toLowerCase()) as Pick<User, 'id' | 'username'>,
