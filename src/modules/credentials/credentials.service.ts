@@ -59,7 +59,7 @@ const COMPLETION_ACTOR: Actor = { label: 'program-completion', source: 'program-
 /** Concurrent single POSTs are written together, up to this many per transaction. */
 const ISSUE_BATCH_SIZE = 200;
 /** Transactions of batched POSTs in flight at once per site. */
-const ISSUE_BATCH_CONCURRENCY = 2;
+const ISSUE_BATCH_CONCURRENCY = 1;
 
 /** A resolved configuration: what a credential of it shows. */
 interface Resolved {
