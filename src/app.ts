@@ -43,6 +43,10 @@ import { createProgramConfigsService } from './modules/credentials/program-confi
 import { credentialsRoutes } from './modules/credentials/credentials.routes.ts';
 import { createCredentialWriter } from './modules/credentials/credential-writes.ts';
 import { createCredentialsService } from './modules/credentials/credentials.service.ts';
+import { createShownCredentials } from './modules/credentials/shown-credentials.ts';
+import { createShownCredentialsRepository } from './modules/credentials/shown-credentials.repository.ts';
+import { certificatePagesRoutes } from './modules/certificates/certificate-pages.routes.ts';
+import { createCertificateRenderer } from './modules/certificates/certificate-renderer.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { SYSTEM_ACTOR, createAuditService } from './modules/audit/audit.service.ts';
 import { registerAuthentication } from './modules/auth/authentication.ts';
@@ -209,6 +213,11 @@ export function createServices(
     serviceTokens,
     catalog,
     credentials,
+    shownCredentials: createShownCredentials({
+      database,
+      repository: createShownCredentialsRepository(),
+      clock,
+    }),
     courseCertificates,
     programConfigs,
     webhooks,
@@ -325,6 +334,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(learnerStatusRoutes(services.credentials));
   await app.register(programConfigsRoutes(services.programConfigs));
   await app.register(webhooksRoutes(services.webhooks));
+  await app.register(certificatePagesRoutes(services.shownCredentials, createCertificateRenderer()));
   await app.register(
     loginRoutes({
       users: services.users,

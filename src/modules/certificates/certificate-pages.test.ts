@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
+import type { TestApp } from '../../../test/helpers/app.ts';
+import { CLI_ACTOR } from '../audit/audit.service.ts';
+
+const NOT_FOUND_TEXT = 'There is no certificate at this address.';
+/** Text as Liquid's escape filter writes it into a page. */
+const escaped = (text: string) =>
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&#34;')
+    .replace(/'/g, '&#39;');
+
+describe('certificate pages (/credentials/{uuid-hex}/)', () => {
+  let env: ApiEnv;
+  let t: TestApp;
+  let lms: Record<string, string>;
+  let staff: Record<string, string>;
+  const course = () => env.catalog.data.courses[0]!;
+  const runKey = () => course().course_runs[0]!.key;
+
+  beforeAll(async () => {
+    env = await startApiEnv();
+    t = env.t;
+    await t.app.laurel.services.sites.create({ domain: 'other.example.org', name: 'Other' }, CLI_ACTOR);
+    lms = await env.as('lms_worker');
+    staff = await env.as('staff', { administrator: true });
+  });
+  afterAll(() => env?.close());
+
+  const api = (method: 'POST' | 'PUT' | 'PATCH', url: string, payload: object) =>
+    t.app.inject({ method, url, headers: staff, payload });
+  const page = (hex: string, headers: Record<string, string> = {}) =>
+    t.app.inject({ method: 'GET', url: `/credentials/${hex}/`, headers });
+  /** Awards a course-run credential through the API; answers its certificate id (32 hex digits). */
+  async function award(username: string, key = runKey(), mode = 'verified'): Promise<string> {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v2/credentials/',
+      headers: lms,
+      payload: { username, credential: { course_run_key: key, mode }, status: 'awarded' },
+    });
+    expect(response.statusCode).toBe(201);
+    return (response.json().uuid as string).replace(/-/g, '');
+  }
+  /** The learner signs in once with their LMS token, which records their name. */
+  const nameLearner = async (username: string, name: string) =>
+    t.app.inject({ method: 'GET', url: '/api/v2/users/me/', headers: await env.as(username, { name }) });
+
+  it('shows a course certificate with the learner, course, organizations, date, id and QR code', async () => {
+    await nameLearner('ada', 'Ada Lovelace');
+    const hex = await award('ada');
+    const response = await page(hex);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(response.headers['cache-control']).toBe('no-cache');
+    const html = response.body;
+    expect(html).toContain('<html lang="en" dir="ltr">');
+    expect(html).toContain('Certificate of Achievement');
+    expect(html).toContain('Ada Lovelace');
+    expect(html).toContain(escaped(course().title));
+    for (const owner of course().owners) expect(html).toContain(owner.key);
+    expect(html).toContain(`data-testid="certificate-id">${hex}<`);
+    expect(html).toContain(`href="http://localhost/credentials/${hex}/"`);
+    expect(html).toMatch(/<svg[^>]*viewBox/);
+    expect(html).toContain('<meta name="robots" content="noindex">');
+  });
+
+  it('answers 304 to a matching If-None-Match and a fresh page when the name changes', async () => {
+    await nameLearner('grace', 'Grace Hopper');
+    const hex = await award('grace');
+    const first = await page(hex);
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const again = await page(hex, { 'if-none-match': etag });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    await nameLearner('grace', 'Rear Admiral Grace Hopper');
+    const renamed = await page(hex, { 'if-none-match': etag });
+    expect(renamed.statusCode).toBe(200);
+    expect(renamed.body).toContain('Rear Admiral Grace Hopper');
+  });
+
+  it('escapes what learners and administrators wrote', async () => {
+    await nameLearner('mallory', '<script>alert(1)</script>');
+    const hex = await award('mallory');
+    const html = (await page(hex)).body;
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('answers the same 404 for unknown, malformed, revoked and other-site credentials', async () => {
+    const hex = await award('hidden');
+    const shown = await page(hex);
+    expect(shown.statusCode).toBe(200);
+    const malformed = [
+      '0'.repeat(32),
+      hex.toUpperCase(),
+      `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
+      `${hex}0`,
+      'example%00',
+      '..%2F..%2Fetc%2Fpasswd',
+    ];
+    const otherSite = await page(hex, { host: 'other.example.org' });
+    const revoke = await t.app.inject({
+      method: 'POST',
+      url: '/api/v2/credentials/',
+      headers: lms,
+      payload: {
+        username: 'hidden',
+        credential: { course_run_key: runKey(), mode: 'verified' },
+        status: 'revoked',
+      },
+    });
+    expect(revoke.statusCode).toBe(201);
+    const revoked = await page(hex, { 'if-none-match': shown.headers.etag as string });
+    for (const response of [otherSite, revoked, ...(await Promise.all(malformed.map((id) => page(id))))]) {
+      expect(response.statusCode).toBe(404);
+      expect(response.body).toContain(NOT_FOUND_TEXT);
+      expect(response.body).not.toContain(hex);
+    }
+  });
+
+  it('hides a course certificate until its certificate available date', async () => {
+    // A run no other test uses and in no program, so the date moved here hides nothing else.
+    const taken = new Set(
+      env.catalog.data.programs.flatMap((p) => p.courses.flatMap((c) => c.course_runs.map((r) => r.key))),
+    );
+    taken.add(runKey()).add(env.catalog.data.courses[2]!.course_runs[0]!.key);
+    const key = env.catalog.data.courses
+      .flatMap((c) => c.course_runs.map((r) => r.key))
+      .find((runKey) => !taken.has(runKey)) as string;
+    const hex = await award('patient', key);
+    expect((await page(hex)).statusCode).toBe(200);
+    const later = new Date(Date.now() + 86_400_000).toISOString();
+    const config = await api(
+      'PATCH',
+      `/api/v2/course_certificates/${encodeURIComponent(key)}/?certificate_type=verified`,
+      {
+        certificate_available_date: later,
+      },
+    );
+    expect(config.statusCode).toBe(200);
+    expect((await page(hex)).statusCode).toBe(404);
+  });
+
+  it('shows the configured title, language (right to left for Arabic) and signatories', async () => {
+    const key = env.catalog.data.courses[2]!.course_runs[0]!.key;
+    const signatory = await api('POST', '/api/v2/signatories/', {
+      name: 'Dr. Amal Haddad',
+      title: 'Dean of Studies',
+      organization_name_override: 'Faculty of Science',
+    });
+    expect(signatory.statusCode).toBe(201);
+    const created = await api('POST', '/api/v2/course_certificates/', {
+      course_id: key,
+      certificate_type: 'verified',
+      title: 'علوم البيانات',
+      language: 'ar',
+      signatories: [signatory.json().uuid],
+    });
+    expect(created.statusCode).toBe(201);
+    const html = (await page(await award('layla', key))).body;
+    expect(html).toContain('<html lang="ar" dir="rtl">');
+    expect(html).toContain('شهادة إنجاز');
+    expect(html).toContain('علوم البيانات');
+    expect(html).toContain('Dr. Amal Haddad');
+    expect(html).toContain('Dean of Studies');
+    expect(html).toContain('Faculty of Science');
+  });
+
+  it("uses the site's language when the configuration names none, matched on the primary subtag", async () => {
+    await t.app.laurel.services.sites.update('localhost', { defaultLanguage: 'zh-CN' }, CLI_ACTOR);
+    try {
+      const html = (await page(await award('mei'))).body;
+      expect(html).toContain('<html lang="zh" dir="ltr">');
+      expect(html).toContain('结业证书');
+    } finally {
+      await t.app.laurel.services.sites.update('localhost', { defaultLanguage: 'en' }, CLI_ACTOR);
+    }
+  });
+
+  it('shows a program certificate, dated by its courses, under the program type', async () => {
+    const program = env.catalog.data.programs[0]!;
+    expect(
+      (await api('POST', '/api/v2/program_certificates/', { program_uuid: program.uuid })).statusCode,
+    ).toBe(201);
+    const programKey = program.courses[0]!.course_runs[0]!.key;
+    await award('lin', programKey);
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v2/credentials/',
+      headers: lms,
+      payload: { username: 'lin', credential: { program_uuid: program.uuid }, status: 'awarded' },
+    });
+    expect(response.statusCode).toBe(201);
+    const html = (await page(response.json().uuid.replace(/-/g, ''))).body;
+    expect(html).toContain(escaped(program.title));
+    expect(html).toContain(escaped(program.type));
+    expect(html).toContain('has successfully completed all courses of the program');
+  });
+
+  it('does not show a program certificate that no course of its learner dates yet', async () => {
+    const program = env.catalog.data.programs[0]!;
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v2/credentials/',
+      headers: lms,
+      payload: { username: 'undated', credential: { program_uuid: program.uuid }, status: 'awarded' },
+    });
+    expect(response.statusCode).toBe(201);
+    expect((await page(response.json().uuid.replace(/-/g, ''))).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,109 @@
+import QRCode from 'qrcode';
+import { uuidHex } from '../../platform/ids.ts';
+import type { PublicCredential } from '../credentials/shown-credentials.ts';
+import type { Site } from '../sites/sites.service.ts';
+import {
+  CERTIFICATE_MESSAGES,
+  type CertificateLanguage,
+  certificateLanguage,
+  fill,
+  textDirection,
+} from './certificate-messages.ts';
+
+/**
+ * What certificate templates see (documented in docs/certificates.md). Names are snake_case as in
+ * the rest of Laurel's templates; every value is plain data, already localized, and escaped by Liquid
+ * when output — except `qr_svg`, which Laurel generates itself.
+ */
+export interface CertificateView {
+  lang: CertificateLanguage;
+  dir: 'ltr' | 'rtl';
+  t: Record<string, string>;
+  site: { name: string; platform_name: string; company_name: string };
+  /** The site lets search engines index certificate pages. */
+  search_indexing: boolean;
+  certificate: {
+    id: string;
+    url: string;
+    kind: 'program' | 'course-run';
+    title: string;
+    heading: string;
+    program_type: string;
+    program_type_slug: string;
+    completed: string;
+    offered_by: string;
+    collaboration: string;
+    issued_on: string;
+    issued_on_iso: string;
+    hours_of_effort: string;
+  };
+  learner: { name: string };
+  organizations: { key: string; name: string }[];
+  signatories: { name: string; title: string; organization: string; image_url: string }[];
+  qr_svg: string;
+}
+
+/** The name a certificate carries for an organization: its full name when configured, else its key. */
+const organizationName = (organization: { key: string; name: string }, useOrgName: boolean) =>
+  (useOrgName && organization.name) || organization.key;
+
+/** Builds the data a certificate template renders for one credential. */
+export async function certificateView(
+  site: Site,
+  origin: string,
+  credential: PublicCredential,
+): Promise<CertificateView> {
+  const lang = certificateLanguage(credential.config.language, site.defaultLanguage);
+  const messages = CERTIFICATE_MESSAGES[lang];
+  const { config, program, courseRun } = credential;
+  const id = uuidHex(credential.uuid);
+  const url = `${origin}/credentials/${id}/`;
+  const organizations = credential.organizations.map((organization) => ({
+    key: organization.key,
+    name: organizationName(organization, config.useOrgName),
+  }));
+  const listed = new Intl.ListFormat(lang, { type: 'conjunction' }).format(organizations.map((o) => o.name));
+  const platform = site.platformName || site.name;
+  const isProgram = config.kind === 'program';
+  const hours = isProgram && config.includeHoursOfEffort ? program?.hoursOfEffort : null;
+  const issuedOn = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(
+    credential.issuedOn,
+  );
+  const firstOrganization = organizations[0]?.name ?? '';
+
+  return {
+    lang,
+    dir: textDirection(lang),
+    t: { ...messages },
+    site: { name: site.name, platform_name: platform, company_name: site.companyName },
+    search_indexing: site.searchIndexing,
+    certificate: {
+      id,
+      url,
+      kind: config.kind,
+      title: config.title || (isProgram ? program?.title : courseRun?.title) || '',
+      heading: isProgram ? program?.type || messages.programCertificate : messages.courseCertificate,
+      program_type: program?.type ?? '',
+      program_type_slug: program?.typeSlug ?? '',
+      completed: isProgram ? messages.completedProgram : messages.completedCourse,
+      offered_by: listed
+        ? fill(isProgram ? messages.programOfferedBy : messages.courseOfferedBy, { organizations: listed })
+        : '',
+      collaboration: fill(messages.inCollaborationWith, { platform }),
+      issued_on: issuedOn,
+      issued_on_iso: credential.issuedOn.toISOString().slice(0, 10),
+      hours_of_effort: hours
+        ? fill(messages.hoursOfEffort, { hours: new Intl.NumberFormat(lang).format(hours) })
+        : '',
+    },
+    learner: { name: credential.learner.fullName || credential.learner.username },
+    organizations,
+    signatories: credential.signatories.map((signatory) => ({
+      name: signatory.name,
+      title: signatory.title,
+      organization: signatory.organizationNameOverride || firstOrganization,
+      image_url: signatory.imageSha256 ? `/assets/${signatory.imageSha256}` : '',
+    })),
+    qr_svg: await QRCode.toString(url, { type: 'svg', margin: 0, errorCorrectionLevel: 'M' }),
+  };
+}

@@ -1,0 +1,161 @@
+import { sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../../platform/db/database.ts';
+
+/** An organization as a certificate names it. */
+export interface ShownOrganization {
+  key: string;
+  name: string;
+}
+
+/** A signatory as a certificate shows it, in the configuration's order. */
+export interface ShownSignatory {
+  name: string;
+  title: string;
+  organizationNameOverride: string | null;
+  /** Content hash of the signature image, when one is attached. */
+  imageSha256: string | null;
+}
+
+/** Everything a certificate page shows of one awarded credential, read in one query. */
+export interface ShownCredential {
+  uuid: string;
+  status: 'awarded' | 'revoked';
+  awardedAt: Date;
+  dateOverride: Date | null;
+  /** Program credentials: the stored display date (null while there is none). */
+  visibleDate: Date | null;
+  updatedAt: Date;
+  learner: { username: string; fullName: string };
+  config: {
+    uuid: string;
+    kind: 'program' | 'course-run';
+    title: string | null;
+    language: string | null;
+    useOrgName: boolean;
+    includeHoursOfEffort: boolean;
+    certificateAvailableDate: Date | null;
+    mode: string | null;
+    updatedAt: Date;
+  };
+  /** The program of a program credential. */
+  program: {
+    uuid: string;
+    title: string;
+    type: string;
+    typeSlug: string;
+    hoursOfEffort: number | null;
+  } | null;
+  /** The course run of a course credential (and the title it is shown under). */
+  courseRun: { key: string; title: string } | null;
+  /** The program's authoring organizations, or the owners of the run's course, in catalog order. */
+  organizations: ShownOrganization[];
+  signatories: ShownSignatory[];
+}
+
+interface Row {
+  uuid: string;
+  status: 'awarded' | 'revoked';
+  awarded_at: string | Date;
+  date_override: string | Date | null;
+  visible_date: string | Date | null;
+  updated_at: string | Date;
+  username: string;
+  full_name: string;
+  config_uuid: string;
+  kind: 'program' | 'course-run';
+  title: string | null;
+  language: string | null;
+  use_org_name: boolean;
+  include_hours_of_effort: boolean;
+  certificate_available_date: string | Date | null;
+  mode: string | null;
+  config_updated_at: string | Date;
+  program: {
+    uuid: string;
+    title: string;
+    type: string;
+    typeSlug: string;
+    hoursOfEffort: number | null;
+  } | null;
+  course_run: { key: string; title: string } | null;
+  organizations: ShownOrganization[];
+  signatories: ShownSignatory[];
+}
+
+const date = (value: string | Date) => new Date(value);
+const maybeDate = (value: string | Date | null) => (value === null ? null : new Date(value));
+
+/** Reads credentials as their public pages show them (learner, configuration, catalog, signatories). */
+export function createShownCredentialsRepository() {
+  return {
+    /** The credential with this UUID on this site, whatever its status, or undefined. */
+    async find(db: Db, siteId: number, uuid: string): Promise<ShownCredential | undefined> {
+      const [row] = await queryRows<Row>(
+        db,
+        sql`
+          select uc.uuid, uc.status, uc.awarded_at, uc.date_override, uc.visible_date, uc.updated_at,
+            u.username, u.full_name,
+            cc.uuid as config_uuid, cc.kind, cc.title, cc.language, cc.use_org_name,
+            cc.include_hours_of_effort, cc.certificate_available_date, cc.mode,
+            cc.updated_at as config_updated_at,
+            (select json_build_object('uuid', p.uuid, 'title', p.title, 'type', p.type,
+                'typeSlug', p.type_slug, 'hoursOfEffort', p.total_hours_of_effort)
+              from programs p where p.id = cc.program_id) as program,
+            (select json_build_object('key', r.key, 'title', coalesce(r.title_override, c.title))
+              from course_runs r join courses c on c.id = r.course_id
+              where r.site_id = cc.site_id and r.key = cc.course_run_key) as course_run,
+            coalesce(
+              (select json_agg(json_build_object('key', o.key, 'name', o.name) order by pao.position)
+                from program_authoring_organizations pao
+                join organizations o on o.id = pao.organization_id
+                where pao.program_id = cc.program_id),
+              (select json_agg(json_build_object('key', o.key, 'name', o.name) order by co.position)
+                from course_runs r
+                join course_owners co on co.course_id = r.course_id
+                join organizations o on o.id = co.organization_id
+                where r.site_id = cc.site_id and r.key = cc.course_run_key),
+              '[]'::json) as organizations,
+            coalesce(
+              (select json_agg(json_build_object('name', s.name, 'title', s.title,
+                  'organizationNameOverride', s.organization_name_override, 'imageSha256', a.sha256)
+                  order by ccs.position)
+                from credential_config_signatories ccs
+                join signatories s on s.id = ccs.signatory_id
+                left join assets a on a.id = s.image_asset_id
+                where ccs.config_id = cc.id),
+              '[]'::json) as signatories
+          from user_credentials uc
+          join users u on u.id = uc.user_id
+          join credential_configs cc on cc.id = uc.config_id
+          where uc.site_id = ${siteId} and uc.uuid = ${uuid}`,
+      );
+      if (!row) return undefined;
+      return {
+        uuid: row.uuid,
+        status: row.status,
+        awardedAt: date(row.awarded_at),
+        dateOverride: maybeDate(row.date_override),
+        visibleDate: maybeDate(row.visible_date),
+        updatedAt: date(row.updated_at),
+        learner: { username: row.username, fullName: row.full_name },
+        config: {
+          uuid: row.config_uuid,
+          kind: row.kind,
+          title: row.title,
+          language: row.language,
+          useOrgName: row.use_org_name,
+          includeHoursOfEffort: row.include_hours_of_effort,
+          certificateAvailableDate: maybeDate(row.certificate_available_date),
+          mode: row.mode,
+          updatedAt: date(row.config_updated_at),
+        },
+        program: row.program,
+        courseRun: row.course_run,
+        organizations: row.organizations,
+        signatories: row.signatories,
+      };
+    },
+  };
+}
+
+export type ShownCredentialsRepository = ReturnType<typeof createShownCredentialsRepository>;

@@ -1,0 +1,51 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { Database } from '../../platform/db/database.ts';
+import type { Site } from '../sites/sites.service.ts';
+import type { ShownCredential, ShownCredentialsRepository } from './shown-credentials.repository.ts';
+
+export type { ShownCredential, ShownOrganization, ShownSignatory } from './shown-credentials.repository.ts';
+
+/** A credential the public may see, with the date its certificate shows. */
+export interface PublicCredential extends ShownCredential {
+  issuedOn: Date;
+}
+
+/** The 32 lower-case hex digits of certificate URLs (reference §3.1); anything else names nothing. */
+const CERTIFICATE_ID = /^[0-9a-f]{32}$/;
+
+const dashed = (hex: string) =>
+  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+
+/**
+ * The date a certificate shows, or null while it may not be shown (reference §1.7): a course
+ * credential from its configuration's available date (the LMS's override, else that date, else when
+ * it was awarded); a program credential by its stored date, which exists once a course counts.
+ */
+export function publicDate(credential: ShownCredential, now: Date): Date | null {
+  if (credential.status !== 'awarded') return null;
+  if (credential.config.kind === 'program')
+    return credential.visibleDate && credential.visibleDate <= now ? credential.visibleDate : null;
+  const available = credential.config.certificateAvailableDate;
+  if (available && available > now) return null;
+  return credential.dateOverride ?? available ?? credential.awardedAt;
+}
+
+/** Credentials as the world sees them on certificate pages: revoked and not-yet-visible ones are not there. */
+export function createShownCredentials(deps: {
+  database: Database;
+  repository: ShownCredentialsRepository;
+  clock: Clock;
+}) {
+  const { database, repository, clock } = deps;
+  return {
+    /** The credential a certificate URL names, when the public may see it; undefined otherwise. */
+    async findPublic(site: Site, certificateId: string): Promise<PublicCredential | undefined> {
+      if (!CERTIFICATE_ID.test(certificateId)) return undefined;
+      const credential = await repository.find(database.db, site.id, dashed(certificateId));
+      const issuedOn = credential && publicDate(credential, clock.now());
+      return credential && issuedOn ? { ...credential, issuedOn } : undefined;
+    },
+  };
+}
+
+export type ShownCredentials = ReturnType<typeof createShownCredentials>;
