@@ -12,6 +12,8 @@ export interface CertificateMessages {
   courseOfferedBy: string;
   programOfferedBy: string;
   inCollaborationWith: string;
+  /** Joins "offered by …" and "in collaboration with …" into one sentence. */
+  clauseSeparator: string;
   dateOfIssue: string;
   hoursOfEffort: string;
   signatories: string;
@@ -31,6 +33,7 @@ export const CERTIFICATE_MESSAGES = {
     courseOfferedBy: 'a course offered by {organizations}',
     programOfferedBy: 'a program offered by {organizations}',
     inCollaborationWith: 'in collaboration with {platform}',
+    clauseSeparator: ', ',
     dateOfIssue: 'Date of issue',
     hoursOfEffort: '{hours} hours of effort',
     signatories: 'Signed by',
@@ -48,6 +51,7 @@ export const CERTIFICATE_MESSAGES = {
     courseOfferedBy: 'un curso ofrecido por {organizations}',
     programOfferedBy: 'un programa ofrecido por {organizations}',
     inCollaborationWith: 'en colaboración con {platform}',
+    clauseSeparator: ', ',
     dateOfIssue: 'Fecha de emisión',
     hoursOfEffort: '{hours} horas de dedicación',
     signatories: 'Firmado por',
@@ -65,6 +69,7 @@ export const CERTIFICATE_MESSAGES = {
     courseOfferedBy: 'un cours proposé par {organizations}',
     programOfferedBy: 'un programme proposé par {organizations}',
     inCollaborationWith: 'en collaboration avec {platform}',
+    clauseSeparator: ', ',
     dateOfIssue: 'Date de délivrance',
     hoursOfEffort: '{hours} heures de travail',
     signatories: 'Signé par',
@@ -82,6 +87,7 @@ export const CERTIFICATE_MESSAGES = {
     courseOfferedBy: 'مساق تقدّمه {organizations}',
     programOfferedBy: 'برنامج تقدّمه {organizations}',
     inCollaborationWith: 'بالتعاون مع {platform}',
+    clauseSeparator: '، ',
     dateOfIssue: 'تاريخ الإصدار',
     hoursOfEffort: '{hours} ساعة من الجهد',
     signatories: 'التوقيعات',
@@ -99,6 +105,7 @@ export const CERTIFICATE_MESSAGES = {
     courseOfferedBy: '课程提供方：{organizations}',
     programOfferedBy: '项目提供方：{organizations}',
     inCollaborationWith: '合作平台：{platform}',
+    clauseSeparator: '，',
     dateOfIssue: '颁发日期',
     hoursOfEffort: '学习时长 {hours} 小时',
     signatories: '签署人',

@@ -31,8 +31,8 @@ export interface CertificateView {
     program_type: string;
     program_type_slug: string;
     completed: string;
-    offered_by: string;
-    collaboration: string;
+    /** "a program offered by X and Y, in collaboration with <platform>" in the certificate's language. */
+    offered: string;
     issued_on: string;
     issued_on_iso: string;
     hours_of_effort: string;
@@ -47,17 +47,18 @@ export interface CertificateView {
 const organizationName = (organization: { key: string; name: string }, useOrgName: boolean) =>
   (useOrgName && organization.name) || organization.key;
 
-/** Builds the data a certificate template renders for one credential. */
+/** The address where a credential's certificate is shown and verified. */
+export const certificateUrl = (origin: string, uuid: string) => `${origin}/credentials/${uuidHex(uuid)}/`;
+
+/** Builds the data a certificate template renders for one credential shown at `url`. */
 export async function certificateView(
   site: Site,
-  origin: string,
   credential: PublicCredential,
+  url: string,
 ): Promise<CertificateView> {
   const lang = certificateLanguage(credential.config.language, site.defaultLanguage);
   const messages = CERTIFICATE_MESSAGES[lang];
   const { config, program, courseRun } = credential;
-  const id = uuidHex(credential.uuid);
-  const url = `${origin}/credentials/${id}/`;
   const organizations = credential.organizations.map((organization) => ({
     key: organization.key,
     name: organizationName(organization, config.useOrgName),
@@ -78,7 +79,7 @@ export async function certificateView(
     site: { name: site.name, platform_name: platform, company_name: site.companyName },
     search_indexing: site.searchIndexing,
     certificate: {
-      id,
+      id: uuidHex(credential.uuid),
       url,
       kind: config.kind,
       title: config.title || (isProgram ? program?.title : courseRun?.title) || '',
@@ -86,10 +87,13 @@ export async function certificateView(
       program_type: program?.type ?? '',
       program_type_slug: program?.typeSlug ?? '',
       completed: isProgram ? messages.completedProgram : messages.completedCourse,
-      offered_by: listed
-        ? fill(isProgram ? messages.programOfferedBy : messages.courseOfferedBy, { organizations: listed })
-        : '',
-      collaboration: fill(messages.inCollaborationWith, { platform }),
+      offered: [
+        listed &&
+          fill(isProgram ? messages.programOfferedBy : messages.courseOfferedBy, { organizations: listed }),
+        fill(messages.inCollaborationWith, { platform }),
+      ]
+        .filter(Boolean)
+        .join(messages.clauseSeparator),
       issued_on: issuedOn,
       issued_on_iso: credential.issuedOn.toISOString().slice(0, 10),
       hours_of_effort: hours
