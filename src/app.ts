@@ -47,6 +47,9 @@ import { createShownCredentials } from './modules/credentials/shown-credentials.
 import { createShownCredentialsRepository } from './modules/credentials/shown-credentials.repository.ts';
 import { certificatePagesRoutes } from './modules/certificates/certificate-pages.routes.ts';
 import { createCertificateRenderer } from './modules/certificates/certificate-renderer.ts';
+import { createTemplatesRepository } from './modules/certificates/templates.repository.ts';
+import { templatesRoutes } from './modules/certificates/templates.routes.ts';
+import { createTemplatesService } from './modules/certificates/templates.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { SYSTEM_ACTOR, createAuditService } from './modules/audit/audit.service.ts';
 import { registerAuthentication } from './modules/auth/authentication.ts';
@@ -203,6 +206,12 @@ export function createServices(
     catalog,
     audit,
   });
+  const shownCredentials = createShownCredentials({
+    database,
+    repository: createShownCredentialsRepository(),
+    clock,
+  });
+  const certificateRenderer = createCertificateRenderer();
   return {
     jobs,
     audit,
@@ -213,10 +222,14 @@ export function createServices(
     serviceTokens,
     catalog,
     credentials,
-    shownCredentials: createShownCredentials({
+    shownCredentials,
+    certificateRenderer,
+    templates: createTemplatesService({
       database,
-      repository: createShownCredentialsRepository(),
-      clock,
+      repository: createTemplatesRepository(),
+      audit,
+      renderer: certificateRenderer,
+      shown: shownCredentials,
     }),
     courseCertificates,
     programConfigs,
@@ -334,7 +347,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(learnerStatusRoutes(services.credentials));
   await app.register(programConfigsRoutes(services.programConfigs));
   await app.register(webhooksRoutes(services.webhooks));
-  await app.register(certificatePagesRoutes(services.shownCredentials, createCertificateRenderer()));
+  await app.register(
+    certificatePagesRoutes(services.shownCredentials, services.templates, services.certificateRenderer),
+  );
+  await app.register(templatesRoutes(services.templates));
   await app.register(
     loginRoutes({
       users: services.users,

@@ -5,8 +5,9 @@ import { requestOrigin } from '../../platform/http/origin.ts';
 import type { ShownCredentials } from '../credentials/shown-credentials.ts';
 import { EXAMPLE_PROGRAM_TYPES, type ExampleProgramType, exampleCredential } from './certificate-examples.ts';
 import { CERTIFICATE_LANGUAGES } from './certificate-messages.ts';
-import type { CertificateRenderer, RenderedCertificate } from './certificate-renderer.ts';
+import { type CertificateRenderer, type RenderedCertificate, TemplateError } from './certificate-renderer.ts';
 import { certificateUrl, certificateView } from './certificate-view.ts';
+import type { TemplatesService } from './templates.service.ts';
 
 const CertificateParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const ExampleQuery = Type.Object(
@@ -30,6 +31,7 @@ const sendCertificate = (reply: FastifyReply, { html }: RenderedCertificate) =>
  */
 export function certificatePagesRoutes(
   shown: ShownCredentials,
+  templates: TemplatesService,
   renderer: CertificateRenderer,
 ): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -46,7 +48,17 @@ export function certificatePagesRoutes(
           );
         }
         const url = certificateUrl(requestOrigin(request), credential.uuid);
-        const rendered = await renderer.render(await certificateView(request.site, credential, url));
+        const view = await certificateView(request.site, credential, url);
+        const parts = await templates.partsFor(request.site, credential);
+        // A stored template that fails on this credential's data must not take the page down with it.
+        const rendered = await renderer.render(view, parts).catch((error: unknown) => {
+          if (!(error instanceof TemplateError)) throw error;
+          request.log.warn(
+            { err: error, templates: [...parts.values()].map((part) => part.uuid) },
+            'template failed',
+          );
+          return renderer.render(view);
+        });
         reply.header('cache-control', 'no-cache').header('etag', rendered.etag);
         if (request.headers['if-none-match'] === rendered.etag) return reply.code(304).send();
         return sendCertificate(reply, rendered);

@@ -1,10 +1,24 @@
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { createLiquid } from '../../platform/http/pages.ts';
+import { readFileSync } from 'node:fs';
+import { Liquid, LiquidError } from 'liquidjs';
+import { LRUCache } from 'lru-cache';
 import type { CertificateView } from './certificate-view.ts';
+import { type StoredTemplate, TEMPLATE_PARTS, type TemplatePart } from './template-resolution.ts';
 
-/** The built-in certificate design and its partials (header, footer, signatories). */
-export const DEFAULT_CERTIFICATE_DIR = fileURLToPath(new URL('../../web/certificates/', import.meta.url));
+/** A template may run this long per page; past it, rendering stops (the issue allows at most 1 s). */
+export const RENDER_LIMIT_MS = 500;
+/** Pages larger than this are refused: no certificate needs it, and a runaway loop would. */
+export const MAX_PAGE_BYTES = 2 * 1024 * 1024;
+/** What liquidjs may allocate for one render (string building, ranges, joins), in its own units. */
+const MEMORY_LIMIT = 16 * 1024 * 1024;
+
+/** The built-in design, one file per part, loaded once. */
+const BUILT_IN: Record<TemplatePart, string> = Object.fromEntries(
+  TEMPLATE_PARTS.map((part) => [
+    part,
+    readFileSync(new URL(`../../web/certificates/${part}.liquid`, import.meta.url), 'utf8'),
+  ]),
+) as Record<TemplatePart, string>;
 
 /** A rendered certificate and the strong validator of its exact bytes. */
 export interface RenderedCertificate {
@@ -12,14 +26,97 @@ export interface RenderedCertificate {
   etag: string;
 }
 
-/** Renders certificates with the same limits as every Liquid page (see createLiquid). */
+/** Why a template cannot be used, with where in its text, as administrators need to fix it. */
+export class TemplateError extends Error {
+  readonly line: number | null;
+  readonly column: number | null;
+  constructor(message: string, line: number | null = null, column: number | null = null) {
+    super(message);
+    this.line = line;
+    this.column = column;
+  }
+
+  static from(error: unknown): TemplateError {
+    if (error instanceof TemplateError) return error;
+    if (error instanceof LiquidError) {
+      const [line, column] = error.token?.getPosition() ?? [null, null];
+      // liquidjs appends the position to its message; it is given separately here.
+      const message = error.message.split(', line:')[0]?.replace(/, file:\S+$/, '') ?? error.message;
+      return new TemplateError(message, line, column);
+    }
+    if (error instanceof RangeError) return new TemplateError('the template calls itself without end');
+    throw error;
+  }
+}
+
+/**
+ * Renders certificates: the built-in design with any stored parts in its place. Each combination of
+ * stored template versions gets its own Liquid engine (their parsed templates are cached inside), so a
+ * new version is simply a new combination. Templates see only own properties of plain data, run under
+ * time and allocation limits, and may not produce more than MAX_PAGE_BYTES.
+ */
 export function createCertificateRenderer() {
-  const liquid = createLiquid(DEFAULT_CERTIFICATE_DIR);
+  const engines = new LRUCache<string, Liquid>({ max: 200 });
+
+  type Parts = ReadonlyMap<TemplatePart, Pick<StoredTemplate, 'uuid' | 'version' | 'body'>>;
+
+  function newEngine(parts: Parts): Liquid {
+    const templates: Record<string, string> = { ...BUILT_IN };
+    for (const [part, stored] of parts) templates[part] = stored.body;
+    return new Liquid({
+      templates,
+      outputEscape: 'escape',
+      ownPropertyOnly: true,
+      strictFilters: true,
+      renderLimit: RENDER_LIMIT_MS,
+      memoryLimit: MEMORY_LIMIT,
+      parseLimit: MAX_PAGE_BYTES,
+    });
+  }
+
+  function engineFor(parts: Parts): Liquid {
+    const signature = TEMPLATE_PARTS.map((part) => {
+      const stored = parts.get(part);
+      return stored ? `${stored.uuid}@${stored.version}` : 'built-in';
+    }).join('|');
+    let engine = engines.get(signature);
+    if (!engine) {
+      engine = newEngine(parts);
+      engines.set(signature, engine);
+    }
+    return engine;
+  }
+
+  async function renderWith(engine: Liquid, view: CertificateView): Promise<RenderedCertificate> {
+    let html: string;
+    try {
+      html = (await engine.renderFile('certificate', view)) as string;
+    } catch (error) {
+      throw TemplateError.from(error);
+    }
+    if (Buffer.byteLength(html) > MAX_PAGE_BYTES)
+      throw new TemplateError(`the page would be larger than ${MAX_PAGE_BYTES / 1024 / 1024} MB`);
+    const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 32)}"`;
+    return { html, etag };
+  }
+
   return {
-    async render(view: CertificateView): Promise<RenderedCertificate> {
-      const html = (await liquid.renderFile('certificate', view)) as string;
-      const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 32)}"`;
-      return { html, etag };
+    /** The certificate page of `view`, with the stored `parts` in place of the built-in ones. */
+    render: (view: CertificateView, parts: Parts = new Map()) => renderWith(engineFor(parts), view),
+
+    /**
+     * Renders `view` with a draft `body` as `part` (and any other stored parts), never cached; throws a
+     * TemplateError when the draft does not parse or render within the limits.
+     */
+    async renderDraft(part: TemplatePart, body: string, view: CertificateView, parts: Parts = new Map()) {
+      try {
+        // Parsed on its own first, so positions point into this body rather than the page including it.
+        new Liquid({ strictFilters: true }).parse(body);
+      } catch (error) {
+        throw TemplateError.from(error);
+      }
+      const withDraft = new Map(parts).set(part, { uuid: 'draft', version: 0, body });
+      return renderWith(newEngine(withDraft), view);
     },
   };
 }

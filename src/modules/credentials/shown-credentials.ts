@@ -1,5 +1,6 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
+import { parseUuid } from '../../platform/ids.ts';
 import type { Site } from '../sites/sites.service.ts';
 import type { ShownCredential, ShownCredentialsRepository } from './shown-credentials.repository.ts';
 
@@ -44,6 +45,17 @@ export function createShownCredentials(deps: {
       const credential = await repository.find(database.db, site.id, dashed(certificateId));
       const issuedOn = credential && publicDate(credential, clock.now());
       return credential && issuedOn ? { ...credential, issuedOn } : undefined;
+    },
+
+    /**
+     * Any credential of the site, revoked or not yet visible too, for staff previews: dated as its
+     * page would date it, or by its award while it has no public date.
+     */
+    async findForStaff(site: Site, uuid: string): Promise<PublicCredential | undefined> {
+      const parsed = parseUuid(uuid);
+      const credential = parsed ? await repository.find(database.db, site.id, parsed) : undefined;
+      if (!credential) return undefined;
+      return { ...credential, issuedOn: publicDate(credential, clock.now()) ?? credential.awardedAt };
     },
   };
 }

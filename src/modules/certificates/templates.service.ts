@@ -1,0 +1,281 @@
+import type { Database } from '../../platform/db/database.ts';
+import { isUniqueViolation } from '../../platform/db/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
+import type { Page } from '../../platform/http/pagination.ts';
+import { parseUuid } from '../../platform/ids.ts';
+import type { Actor, AuditService } from '../audit/audit.service.ts';
+import type { PublicCredential, ShownCredentials } from '../credentials/shown-credentials.ts';
+import type { Site } from '../sites/sites.service.ts';
+import { type ExampleProgramType, exampleCredential } from './certificate-examples.ts';
+import type { CertificateLanguage } from './certificate-messages.ts';
+import { type CertificateRenderer, TemplateError } from './certificate-renderer.ts';
+import { certificateView } from './certificate-view.ts';
+import {
+  type StoredTemplate,
+  type TemplatePart,
+  type TemplateScope,
+  pickTemplates,
+  templateChain,
+} from './template-resolution.ts';
+import type { TemplateFilter, TemplateRow, TemplatesRepository } from './templates.repository.ts';
+
+export interface NewTemplate {
+  part: TemplatePart;
+  scope: TemplateScope;
+  scopeKey: string;
+  name: string;
+  body: string;
+}
+
+export interface TemplateChanges {
+  name?: string;
+  body?: string;
+}
+
+/** What a preview renders: a draft or stored body for a part, over a real credential or sample data. */
+export interface PreviewRequest {
+  part: TemplatePart;
+  body?: string;
+  template?: string;
+  credential?: string;
+  kind?: 'program' | 'course-run';
+  programType?: ExampleProgramType;
+  language?: CertificateLanguage;
+}
+
+const CREDENTIAL_KINDS = ['program', 'course-run'] as const;
+
+/** The key a scope needs: none for the site, a kind for kinds, some name for the rest. */
+function checkScopeKey(scope: TemplateScope, key: string): void {
+  if (scope === 'site' && key !== '')
+    throw ValidationError.field('scope_key', 'The site scope takes no key: leave it empty.');
+  if (scope === 'credential-kind' && !(CREDENTIAL_KINDS as readonly string[]).includes(key))
+    throw ValidationError.field('scope_key', `A credential kind is one of: ${CREDENTIAL_KINDS.join(', ')}.`);
+  if (scope !== 'site' && key === '')
+    throw ValidationError.field('scope_key', `The ${scope} scope needs a key.`);
+}
+
+/** The credential kinds a template in this place can be used for: both, unless it is kind-specific. */
+const kindsFor = (scope: TemplateScope, key: string) =>
+  scope === 'credential-kind'
+    ? [key as 'program' | 'course-run']
+    : scope === 'program' || scope === 'program-type'
+      ? ['program' as const]
+      : CREDENTIAL_KINDS;
+
+const storedTemplate = (template: TemplateRow, body: string): StoredTemplate => ({
+  part: template.part as TemplatePart,
+  scope: template.scope,
+  key: template.scopeKey,
+  uuid: template.uuid,
+  version: template.currentVersion,
+  body,
+});
+
+const asValidationError = (error: TemplateError) =>
+  ValidationError.field(
+    'body',
+    error.line === null ? error.message : `Line ${error.line}, column ${error.column}: ${error.message}`,
+  );
+
+/**
+ * Certificate templates of a site: saved only when they parse and render sample certificates within
+ * the limits, versioned on every change of body, audited, and resolved per credential along the
+ * chain of template-resolution.ts.
+ */
+export function createTemplatesService(deps: {
+  database: Database;
+  repository: TemplatesRepository;
+  audit: AuditService;
+  renderer: CertificateRenderer;
+  shown: ShownCredentials;
+}) {
+  const { database, repository, audit, renderer, shown } = deps;
+  const { db } = database;
+
+  /** Refuses a body that would not render a sample certificate of every kind it may be used for. */
+  async function check(
+    site: Site,
+    part: TemplatePart,
+    body: string,
+    kinds: readonly ('program' | 'course-run')[],
+  ) {
+    for (const kind of kinds) {
+      const sample = exampleCredential(kind, 'professional-certificate');
+      try {
+        await renderer.renderDraft(part, body, await certificateView(site, sample, 'https://example.org/'));
+      } catch (error) {
+        if (error instanceof TemplateError) throw asValidationError(error);
+        throw error;
+      }
+    }
+  }
+
+  async function found(site: Site, uuid: string, options: { forUpdate?: boolean } = {}, tx = db) {
+    const parsed = parseUuid(uuid);
+    const row = parsed ? await repository.find(tx, site.id, parsed, options) : undefined;
+    if (!row) throw new NotFoundError();
+    return row;
+  }
+
+  /** Saves a new body as the template's next version, audited; unchanged bodies write nothing. */
+  async function saveBody(
+    site: Site,
+    uuid: string,
+    body: string,
+    actor: Actor,
+    action: string,
+    details = {},
+  ) {
+    return db.transaction(async (tx) => {
+      const { template, body: current } = await found(site, uuid, { forUpdate: true }, tx);
+      if (body === current) return { template, body };
+      const saved = await repository.addVersion(tx, template, body, actor.userId ?? null);
+      await audit.record(tx, actor, {
+        siteId: site.id,
+        action,
+        targetType: 'template',
+        targetId: template.uuid,
+        changes: { version: [template.currentVersion, saved.currentVersion], ...details },
+      });
+      return { template: saved, body };
+    });
+  }
+
+  return {
+    list: (site: Site, filter: TemplateFilter, page: Page) => repository.list(db, site.id, filter, page),
+
+    get: (site: Site, uuid: string) => found(site, uuid),
+
+    async create(
+      site: Site,
+      input: NewTemplate,
+      actor: Actor,
+    ): Promise<{ template: TemplateRow; body: string }> {
+      checkScopeKey(input.scope, input.scopeKey);
+      await check(site, input.part, input.body, kindsFor(input.scope, input.scopeKey));
+      try {
+        return await db.transaction(async (tx) => {
+          const { body, ...fields } = input;
+          const template = await repository.create(
+            tx,
+            { siteId: site.id, ...fields },
+            body,
+            actor.userId ?? null,
+          );
+          await audit.record(tx, actor, {
+            siteId: site.id,
+            action: 'template.created',
+            targetType: 'template',
+            targetId: template.uuid,
+            changes: {
+              part: [null, input.part],
+              scope: [null, input.scope],
+              scope_key: [null, input.scopeKey],
+            },
+          });
+          return { template, body };
+        });
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new ConflictError(`This site already has a ${input.part} template for that scope and key.`);
+        throw error;
+      }
+    },
+
+    async update(site: Site, uuid: string, changes: TemplateChanges, actor: Actor) {
+      let saved = await found(site, uuid);
+      const { template } = saved;
+      if (changes.body !== undefined) {
+        await check(
+          site,
+          template.part as TemplatePart,
+          changes.body,
+          kindsFor(template.scope, template.scopeKey),
+        );
+        saved = await saveBody(site, uuid, changes.body, actor, 'template.updated');
+      }
+      if (changes.name !== undefined && changes.name !== saved.template.name) {
+        const name = changes.name;
+        saved = await db.transaction(async (tx) => {
+          const renamed = await repository.rename(tx, template.id, name);
+          await audit.record(tx, actor, {
+            siteId: site.id,
+            action: 'template.renamed',
+            targetType: 'template',
+            targetId: template.uuid,
+            changes: { name: [template.name, name] },
+          });
+          return { template: renamed, body: saved.body };
+        });
+      }
+      return saved;
+    },
+
+    async delete(site: Site, uuid: string, actor: Actor): Promise<void> {
+      const { template } = await found(site, uuid);
+      await db.transaction(async (tx) => {
+        await repository.delete(tx, template.id);
+        await audit.record(tx, actor, {
+          siteId: site.id,
+          action: 'template.deleted',
+          targetType: 'template',
+          targetId: template.uuid,
+          changes: {
+            part: [template.part, null],
+            scope: [template.scope, null],
+            scope_key: [template.scopeKey, null],
+          },
+        });
+      });
+    },
+
+    async versions(site: Site, uuid: string, page: Page) {
+      const { template } = await found(site, uuid);
+      return repository.versions(db, template.id, page);
+    },
+
+    /** Makes an earlier version's body current again, as a new version: history only grows. */
+    async restore(site: Site, uuid: string, version: number, actor: Actor) {
+      const { template } = await found(site, uuid);
+      const earlier = await repository.version(db, template.id, version);
+      if (!earlier) throw new NotFoundError();
+      return saveBody(site, uuid, earlier.body, actor, 'template.restored', { restored_version: version });
+    },
+
+    /** The stored parts that replace built-in ones for this credential. */
+    async partsFor(site: Site, credential: PublicCredential): Promise<Map<TemplatePart, StoredTemplate>> {
+      const chain = templateChain(credential);
+      return pickTemplates(chain, await repository.currentFor(db, site.id, chain));
+    },
+
+    /** Renders a draft or stored template for a real credential of the site (any status) or sample data. */
+    async preview(site: Site, request: PreviewRequest, origin: string): Promise<string> {
+      const credential = request.credential
+        ? await shown.findForStaff(site, request.credential)
+        : exampleCredential(request.kind ?? 'program', request.programType ?? 'professional-certificate');
+      if (!credential) throw ValidationError.field('credential', 'No credential of this site has that UUID.');
+      if (request.language) credential.config.language = request.language;
+      const parts = await this.partsFor(site, credential);
+      if (request.template) {
+        const stored = parseUuid(request.template);
+        const row = stored ? await repository.find(db, site.id, stored) : undefined;
+        if (!row) throw ValidationError.field('template', 'No template of this site has that UUID.');
+        parts.set(row.template.part as TemplatePart, storedTemplate(row.template, row.body));
+      }
+      const view = await certificateView(site, credential, `${origin}/credentials/preview/`);
+      try {
+        const rendered =
+          request.body === undefined
+            ? await renderer.render(view, parts)
+            : await renderer.renderDraft(request.part, request.body, view, parts);
+        return rendered.html;
+      } catch (error) {
+        if (error instanceof TemplateError) throw asValidationError(error);
+        throw error;
+      }
+    },
+  };
+}
+
+export type TemplatesService = ReturnType<typeof createTemplatesService>;
