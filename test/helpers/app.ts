@@ -12,7 +12,7 @@ import { TEST_REDIS_URL } from './engine.ts';
 /** Configuration for a test: quiet logs, its own data directory, Redis when the run has one. */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'laurel-test-')),
     PUBLIC_URL: 'http://localhost:8150',
     ...(TEST_REDIS_URL

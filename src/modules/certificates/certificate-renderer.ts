@@ -1,16 +1,48 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Liquid, LiquidError } from 'liquidjs';
+import { type Context, type Emitter, IncludeTag, LayoutTag, Liquid, LiquidError, RenderTag } from 'liquidjs';
 import { LRUCache } from 'lru-cache';
 import type { CertificateView } from './certificate-view.ts';
 import { type StoredTemplate, TEMPLATE_PARTS, type TemplatePart } from './template-resolution.ts';
 
 /** A template may run this long per page; past it, rendering stops (the issue allows at most 1 s). */
-export const RENDER_LIMIT_MS = 500;
+export const RENDER_LIMIT_MS = 300;
 /** Pages larger than this are refused: no certificate needs it, and a runaway loop would. */
 export const MAX_PAGE_BYTES = 2 * 1024 * 1024;
 /** What liquidjs may allocate for one render (string building, ranges, joins), in its own units. */
 const MEMORY_LIMIT = 16 * 1024 * 1024;
+
+/** Partials may include partials this deep; beyond it a template is including itself. */
+const MAX_NESTING = 4;
+
+/**
+ * `include`, `render` and `layout` that refuse to nest deeper than MAX_NESTING. Without this, a part
+ * including itself (or two including each other) recurses until the render limit, and unwinding that
+ * deep stack takes longer than the limit itself. Depth is kept per render call: the render-limit
+ * object is the one thing every context of a render shares.
+ */
+function guardNesting(Base: typeof IncludeTag | typeof RenderTag | typeof LayoutTag) {
+  const depths = new WeakMap<object, number>();
+  // The three tags share this render signature; TypeScript sees them as unrelated classes.
+  return class extends (Base as unknown as typeof IncludeTag) {
+    override *render(ctx: Context, emitter: Emitter) {
+      const depth = (depths.get(ctx.renderLimit) ?? 0) + 1;
+      if (depth > MAX_NESTING)
+        throw new Error(`partials nest more than ${MAX_NESTING} deep: does one include itself?`);
+      depths.set(ctx.renderLimit, depth);
+      try {
+        yield* super.render(ctx, emitter);
+      } finally {
+        depths.set(ctx.renderLimit, depth - 1);
+      }
+    }
+  };
+}
+const NESTING_TAGS = {
+  include: guardNesting(IncludeTag),
+  render: guardNesting(RenderTag),
+  layout: guardNesting(LayoutTag),
+};
 
 /** The built-in design, one file per part, loaded once. */
 const BUILT_IN: Record<TemplatePart, string> = Object.fromEntries(
@@ -63,7 +95,7 @@ export function createCertificateRenderer() {
   function newEngine(parts: Parts): Liquid {
     const templates: Record<string, string> = { ...BUILT_IN };
     for (const [part, stored] of parts) templates[part] = stored.body;
-    return new Liquid({
+    const engine = new Liquid({
       templates,
       outputEscape: 'escape',
       ownPropertyOnly: true,
@@ -72,6 +104,8 @@ export function createCertificateRenderer() {
       memoryLimit: MEMORY_LIMIT,
       parseLimit: MAX_PAGE_BYTES,
     });
+    for (const [name, tag] of Object.entries(NESTING_TAGS)) engine.registerTag(name, tag);
+    return engine;
   }
 
   function engineFor(parts: Parts): Liquid {

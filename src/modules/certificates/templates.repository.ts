@@ -15,9 +15,10 @@ export interface TemplateFilter {
 
 /** Stored certificate templates and every saved version of their bodies. */
 export function createTemplatesRepository() {
-  const currentBody = sql<string>`(select ${templateVersions.body} from ${templateVersions}
-    where ${templateVersions.templateId} = ${templates.id}
-      and ${templateVersions.version} = ${templates.currentVersion})`;
+  // Qualified by hand: Drizzle leaves columns unqualified in single-table queries, and `id` inside
+  // the subquery would then name template_versions.id.
+  const currentBody = sql<string>`(select v.body from template_versions v
+    where v.template_id = templates.id and v.version = templates.current_version)`;
 
   return {
     /** One page of a site's templates, by part, scope and key. */
