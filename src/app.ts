@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { type Config, defaultSiteDomain } from './config.ts';
 import { type Cache, createCache } from './platform/cache/index.ts';
+import { createChangeTokens } from './platform/cache/change-tokens.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { type Database, openDatabase } from './platform/db/database.ts';
 import { runMigrations } from './platform/db/migrate.ts';
@@ -46,6 +47,7 @@ import { createCredentialsService } from './modules/credentials/credentials.serv
 import { createShownCredentials } from './modules/credentials/shown-credentials.ts';
 import { createShownCredentialsRepository } from './modules/credentials/shown-credentials.repository.ts';
 import { certificatePagesRoutes } from './modules/certificates/certificate-pages.routes.ts';
+import { createCertificateCache } from './modules/certificates/certificate-cache.ts';
 import { createCertificateRenderer } from './modules/certificates/certificate-renderer.ts';
 import { createTemplatesRepository } from './modules/certificates/templates.repository.ts';
 import { templatesRoutes } from './modules/certificates/templates.routes.ts';
@@ -101,7 +103,8 @@ export function createServices(
     pollingIntervalSeconds: options.jobPollingIntervalSeconds,
   });
   const audit = createAuditService({ database, repository: createAuditRepository() });
-  const sites = createSitesService({ database, repository: createSitesRepository(), audit, cache });
+  const changes = createChangeTokens(cache);
+  const sites = createSitesService({ database, repository: createSitesRepository(), audit, cache, changes });
   const http = createHttpClient({
     userAgent: `Laurel/${VERSION}`,
     timeoutMs: config.upstreamTimeoutSeconds * 1000,
@@ -114,6 +117,7 @@ export function createServices(
     lmsAccounts: createLmsAccounts(http, serviceTokens, cache, { requestsPerSecond: 5, cacheSeconds: 1800 }),
     audit,
     cache,
+    changes,
     clock,
     policy: {
       serviceUsers: config.serviceUsers,
@@ -142,6 +146,7 @@ export function createServices(
     sites,
     jobs,
     audit,
+    changes,
     defaultPageSize: config.catalogPageSize,
     intervalMinutes: config.catalogSyncIntervalMinutes,
   });
@@ -159,6 +164,7 @@ export function createServices(
       jobs,
       audit,
       clock,
+      changes,
     }),
     jobs,
     sites,
@@ -168,7 +174,12 @@ export function createServices(
   });
   credentials.defineJobs();
   const programConfigsRepository = createProgramConfigsRepository();
-  const configEditing = createConfigEditing({ database, repository: programConfigsRepository, audit });
+  const configEditing = createConfigEditing({
+    database,
+    repository: programConfigsRepository,
+    audit,
+    changes,
+  });
   const courseCertificates = createCourseCertificatesService({
     database,
     repository: credentialsRepository,
@@ -230,7 +241,9 @@ export function createServices(
       audit,
       renderer: certificateRenderer,
       shown: shownCredentials,
+      changes,
     }),
+    certificatePages: createCertificateCache(cache, changes),
     courseCertificates,
     programConfigs,
     webhooks,
@@ -348,7 +361,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(programConfigsRoutes(services.programConfigs));
   await app.register(webhooksRoutes(services.webhooks));
   await app.register(
-    certificatePagesRoutes(services.shownCredentials, services.templates, services.certificateRenderer),
+    certificatePagesRoutes(
+      services.shownCredentials,
+      services.templates,
+      services.certificateRenderer,
+      services.certificatePages,
+    ),
   );
   await app.register(templatesRoutes(services.templates));
   await app.register(

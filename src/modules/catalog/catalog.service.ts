@@ -1,3 +1,4 @@
+import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { Page } from '../../platform/http/pagination.ts';
@@ -26,6 +27,7 @@ export interface CatalogServiceDeps {
   sites: SitesService;
   jobs: JobQueue;
   audit: AuditService;
+  changes: ChangeTokens;
   defaultPageSize: number;
   /** Minutes between scheduled syncs of every site; 0 for none. */
   intervalMinutes: number;
@@ -39,7 +41,7 @@ export function cronFor(minutes: number): string {
 }
 
 export function createCatalogService(deps: CatalogServiceDeps) {
-  const { database, sync, queries, sites, jobs, audit, defaultPageSize } = deps;
+  const { database, sync, queries, sites, jobs, audit, changes, defaultPageSize } = deps;
 
   function checkPageSize(pageSize: number | undefined): number {
     const size = pageSize ?? defaultPageSize;
@@ -74,6 +76,8 @@ export function createCatalogService(deps: CatalogServiceDeps) {
         onProgress: options.onProgress,
       });
       await recordSync(site, actor, report);
+      // Certificates show catalog titles and organizations.
+      await changes.bump(changeKeys.siteCertificates(site.id));
       return report;
     },
 

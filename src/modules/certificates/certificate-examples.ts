@@ -33,7 +33,7 @@ export function exampleCredential(
     visibleDate: isProgram ? issuedOn : null,
     updatedAt: issuedOn,
     issuedOn,
-    learner: { username: 'example-learner', fullName: 'Jane Q. Learner' },
+    learner: { id: 0, username: 'example-learner', fullName: 'Jane Q. Learner' },
     config: {
       uuid: '00000000-0000-7000-8000-000000000001',
       kind,

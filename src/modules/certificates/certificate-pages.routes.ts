@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { requestOrigin } from '../../platform/http/origin.ts';
-import type { ShownCredentials } from '../credentials/shown-credentials.ts';
+import { type ShownCredentials, certificateUuid } from '../credentials/shown-credentials.ts';
+import type { CertificateCache } from './certificate-cache.ts';
 import { EXAMPLE_PROGRAM_TYPES, type ExampleProgramType, exampleCredential } from './certificate-examples.ts';
 import { CERTIFICATE_LANGUAGES } from './certificate-messages.ts';
 import { type CertificateRenderer, type RenderedCertificate, TemplateError } from './certificate-renderer.ts';
@@ -33,32 +34,41 @@ export function certificatePagesRoutes(
   shown: ShownCredentials,
   templates: TemplatesService,
   renderer: CertificateRenderer,
+  pages: CertificateCache,
 ): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/credentials/:id/',
       { schema: { hide: true, params: CertificateParams } },
       async (request, reply) => {
-        const credential = await shown.findPublic(request.site, request.params.id);
-        if (!credential) {
+        const { site } = request;
+        const origin = requestOrigin(request);
+        const uuid = certificateUuid(request.params.id);
+        const rendered =
+          uuid &&
+          (await pages.page(site.id, origin, uuid, async () => {
+            const credential = await shown.findPublic(site, uuid);
+            if (!credential) return undefined;
+            const view = await certificateView(site, credential, certificateUrl(origin, uuid));
+            const parts = await templates.partsFor(site, credential);
+            // A stored template that fails on this credential's data must not take the page down with it.
+            const page = await renderer.render(view, parts).catch((error: unknown) => {
+              if (!(error instanceof TemplateError)) throw error;
+              request.log.warn(
+                { err: error, templates: [...parts.values()].map((part) => part.uuid) },
+                'template failed',
+              );
+              return renderer.render(view);
+            });
+            return { ...page, userId: credential.learner.id };
+          }));
+        if (!rendered) {
           return reply.page(
             'message',
             { title: 'Certificate not found', message: 'There is no certificate at this address.' },
             404,
           );
         }
-        const url = certificateUrl(requestOrigin(request), credential.uuid);
-        const view = await certificateView(request.site, credential, url);
-        const parts = await templates.partsFor(request.site, credential);
-        // A stored template that fails on this credential's data must not take the page down with it.
-        const rendered = await renderer.render(view, parts).catch((error: unknown) => {
-          if (!(error instanceof TemplateError)) throw error;
-          request.log.warn(
-            { err: error, templates: [...parts.values()].map((part) => part.uuid) },
-            'template failed',
-          );
-          return renderer.render(view);
-        });
         reply.header('cache-control', 'no-cache').header('etag', rendered.etag);
         if (request.headers['if-none-match'] === rendered.etag) return reply.code(304).send();
         return sendCertificate(reply, rendered);

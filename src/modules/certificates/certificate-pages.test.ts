@@ -1,6 +1,9 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../app.ts';
 import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
+import { TEST_REDIS_URL } from '../../../test/helpers/engine.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
 
 const NOT_FOUND_TEXT = 'There is no certificate at this address.';
@@ -84,6 +87,57 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
     expect(renamed.body).toContain('Rear Admiral Grace Hopper');
   });
 
+  it('serves a warm page from the cache until something it shows changes through Laurel', async () => {
+    await nameLearner('cached', 'Cached Learner');
+    const key = env.catalog.data.courses[7]!.course_runs[0]!.key;
+    const hex = await award('cached', key);
+    await page(hex);
+    await page(hex);
+    // Behind Laurel's back: a warm page does not read the database, so it does not notice.
+    await t.database.db.execute(sql`update users set full_name = 'Edited In SQL' where username = 'cached'`);
+    expect((await page(hex)).body).toContain('Cached Learner');
+    // Through Laurel, each thing a page shows invalidates it: the learner's name…
+    await nameLearner('cached', 'Renamed Learner');
+    expect((await page(hex)).body).toContain('Renamed Learner');
+    // …the configuration…
+    const patched = await api('PATCH', `/api/v2/course_certificates/${encodeURIComponent(key)}/`, {
+      title: 'Retitled Course',
+    });
+    expect(patched.statusCode).toBe(200);
+    expect((await page(hex)).body).toContain('Retitled Course');
+    // …and the site's settings.
+    await t.app.laurel.services.sites.update('localhost', { platformName: 'Renamed Platform' }, CLI_ACTOR);
+    try {
+      expect((await page(hex)).body).toContain('Renamed Platform');
+    } finally {
+      await t.app.laurel.services.sites.update('localhost', { platformName: '' }, CLI_ACTOR);
+    }
+  });
+
+  it.runIf(TEST_REDIS_URL)('invalidates pages cached by another instance through Redis', async () => {
+    const other = await buildApp(t.config, { database: t.database });
+    try {
+      const hex = await award('two-instances');
+      const fromOther = () => other.inject({ method: 'GET', url: `/credentials/${hex}/` });
+      expect((await fromOther()).statusCode).toBe(200);
+      expect((await fromOther()).statusCode).toBe(200);
+      const revoked = await t.app.inject({
+        method: 'POST',
+        url: '/api/v2/credentials/',
+        headers: lms,
+        payload: {
+          username: 'two-instances',
+          credential: { course_run_key: runKey(), mode: 'verified' },
+          status: 'revoked',
+        },
+      });
+      expect(revoked.statusCode).toBe(201);
+      expect((await fromOther()).statusCode).toBe(404);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('escapes what learners and administrators wrote', async () => {
     await nameLearner('mallory', '<script>alert(1)</script>');
     const hex = await award('mallory');
@@ -96,6 +150,8 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
     const hex = await award('hidden');
     const shown = await page(hex);
     expect(shown.statusCode).toBe(200);
+    // Warm: the second visit caches the page with every token it depends on.
+    expect((await page(hex)).statusCode).toBe(200);
     const malformed = [
       '0'.repeat(32),
       hex.toUpperCase(),

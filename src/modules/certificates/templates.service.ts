@@ -1,4 +1,5 @@
-import type { Database } from '../../platform/db/database.ts';
+import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
+import type { Database, Db } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { Page } from '../../platform/http/pagination.ts';
@@ -89,9 +90,17 @@ export function createTemplatesService(deps: {
   audit: AuditService;
   renderer: CertificateRenderer;
   shown: ShownCredentials;
+  changes: ChangeTokens;
 }) {
-  const { database, repository, audit, renderer, shown } = deps;
+  const { database, repository, audit, renderer, shown, changes } = deps;
   const { db } = database;
+
+  /** Runs a template change in one transaction; once it commits, the site's cached certificates are stale. */
+  async function change<T>(site: Site, work: (tx: Db) => Promise<T>): Promise<T> {
+    const result = await db.transaction(work);
+    await changes.bump(changeKeys.siteCertificates(site.id));
+    return result;
+  }
 
   /** Refuses a body that would not render a sample certificate of every kind it may be used for. */
   async function check(
@@ -127,7 +136,7 @@ export function createTemplatesService(deps: {
     action: string,
     details = {},
   ) {
-    return db.transaction(async (tx) => {
+    return change(site, async (tx) => {
       const { template, body: current } = await found(site, uuid, { forUpdate: true }, tx);
       if (body === current) return { template, body };
       const saved = await repository.addVersion(tx, template, body, actor.userId ?? null);
@@ -155,7 +164,7 @@ export function createTemplatesService(deps: {
       checkScopeKey(input.scope, input.scopeKey);
       await check(site, input.part, input.body, kindsFor(input.scope, input.scopeKey));
       try {
-        return await db.transaction(async (tx) => {
+        return await change(site, async (tx) => {
           const { body, ...fields } = input;
           const template = await repository.create(
             tx,
@@ -197,7 +206,7 @@ export function createTemplatesService(deps: {
       }
       if (changes.name !== undefined && changes.name !== saved.template.name) {
         const name = changes.name;
-        saved = await db.transaction(async (tx) => {
+        saved = await change(site, async (tx) => {
           const renamed = await repository.rename(tx, template.id, name);
           await audit.record(tx, actor, {
             siteId: site.id,
@@ -214,7 +223,7 @@ export function createTemplatesService(deps: {
 
     async delete(site: Site, uuid: string, actor: Actor): Promise<void> {
       const { template } = await found(site, uuid);
-      await db.transaction(async (tx) => {
+      await change(site, async (tx) => {
         await repository.delete(tx, template.id);
         await audit.record(tx, actor, {
           siteId: site.id,

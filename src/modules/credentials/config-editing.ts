@@ -1,3 +1,4 @@
+import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Database, Db } from '../../platform/db/database.ts';
 import { isStillReferenced } from '../../platform/db/errors.ts';
 import { ConflictError, ValidationError } from '../../platform/errors.ts';
@@ -33,9 +34,17 @@ export function createConfigEditing(deps: {
   database: Database;
   repository: ProgramConfigsRepository;
   audit: AuditService;
+  changes: ChangeTokens;
 }) {
-  const { database, repository, audit } = deps;
+  const { database, repository, audit, changes } = deps;
   const { db } = database;
+
+  /** Runs a configuration change in one transaction; once it commits, the site's cached certificates are stale. */
+  async function change<T>(site: Site, work: (tx: Db) => Promise<T>): Promise<T> {
+    const result = await db.transaction(work);
+    await changes.bump(changeKeys.siteCertificates(site.id));
+    return result;
+  }
 
   /** The ids of the site's signatories named, in order; a 400 on `signatories` for unknown or repeated ones. */
   async function signatoryIdsFor(tx: Db, site: Site, uuids: string[]): Promise<number[]> {
@@ -65,7 +74,7 @@ export function createConfigEditing(deps: {
     conflict: string,
   ): Promise<void> {
     try {
-      await db.transaction(async (tx) => {
+      await change(site, async (tx) => {
         await remove(tx);
         await audit.record(tx, actor, { siteId: site.id, ...target });
       });
@@ -76,6 +85,8 @@ export function createConfigEditing(deps: {
   }
 
   return {
+    change,
+
     /** Signatory UUIDs of each configuration, in order. */
     signatoriesOf: (configIds: number[]) => repository.signatoriesOf(db, configIds),
 

@@ -87,7 +87,7 @@ export function createCourseCertificatesService(deps: {
       ...presentationValues(change),
       ...(run && { courseRunId: run.id }),
     };
-    return db.transaction(async (tx) => {
+    return editing.change(site, async (tx) => {
       const config = !existing
         ? await repository.insertConfig(tx, {
             siteId: site.id,

@@ -1,3 +1,4 @@
+import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/jobs.ts';
@@ -210,12 +211,14 @@ export function createCredentialWriter(deps: {
   jobs: JobQueue;
   audit: AuditService;
   clock: Clock;
+  changes: ChangeTokens;
 }) {
-  const { database, repository, completion, jobs, audit, clock } = deps;
+  const { database, repository, completion, jobs, audit, clock, changes } = deps;
 
   return async function applyChanges(site: Site, planned: PlannedChange[]): Promise<CredentialRow[]> {
     if (planned.length === 0) return [];
-    return database.db.transaction(async (tx) => {
+    const changed = new Set<string>();
+    const results = await database.db.transaction(async (tx) => {
       const now = clock.now();
       const initial = new Map<string, { userId: number; configId: number; status: CredentialStatus }>();
       for (const { target, change } of planned) {
@@ -240,7 +243,7 @@ export function createCredentialWriter(deps: {
       );
 
       const writes: Writes = { events: [], attributes: new Map(), audit: [], webhooks: [], completions: [] };
-      const results: CredentialRow[] = [];
+      const written: CredentialRow[] = [];
       for (const { target, change, actor } of planned) {
         const credential = working.get(keyOf(target));
         if (!credential) throw new Error(`credential ${keyOf(target)} was neither found nor created`);
@@ -257,8 +260,10 @@ export function createCredentialWriter(deps: {
           credential.dirty = true;
         }
         if (credential.dirty) credential.row.updatedAt = now;
+        if (applied.statusChanged || applied.overrideChanged || applied.changedAttributes.length > 0)
+          changed.add(credential.row.uuid);
         recordChange(writes, site.id, { target, change, actor }, credential, applied);
-        results.push({
+        written.push({
           credential: { ...credential.row },
           username: target.username,
           config: target.config,
@@ -279,8 +284,11 @@ export function createCredentialWriter(deps: {
           siteId: site.id,
           checks: writes.completions,
         });
-      return results;
+      return written;
     });
+    // After the commit, so no reader can cache what was there before under the new state's token.
+    await changes.bump(...[...changed].map(changeKeys.credential));
+    return results;
   };
 }
 

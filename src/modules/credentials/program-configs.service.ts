@@ -63,7 +63,7 @@ export function createProgramConfigsService(deps: {
       if (await credentials.programConfig(db, site.id, program.id)) {
         throw ValidationError.field('program_uuid', 'This program already has a certificate configuration.');
       }
-      const config = await db.transaction(async (tx) => {
+      const config = await editing.change(site, async (tx) => {
         const created = await credentials.insertConfig(tx, {
           siteId: site.id,
           kind: 'program',
@@ -85,7 +85,7 @@ export function createProgramConfigsService(deps: {
 
     async updateConfig(site: Site, uuid: string, input: ProgramConfigInput, actor: Actor) {
       const { config } = await getConfig(site, uuid);
-      await db.transaction(async (tx) => {
+      await editing.change(site, async (tx) => {
         const values = configValues(input);
         if (Object.keys(values).length > 0) await credentials.updateConfig(tx, config.id, values);
         const changes = {
@@ -118,7 +118,7 @@ export function createProgramConfigsService(deps: {
       input: Required<Pick<SignatoryInput, 'name'>> & SignatoryInput,
       actor: Actor,
     ) {
-      return db.transaction(async (tx) => {
+      return editing.change(site, async (tx) => {
         const signatory = await repository.insertSignatory(tx, { siteId: site.id, ...input });
         await audit.record(tx, actor, {
           siteId: site.id,
@@ -135,7 +135,7 @@ export function createProgramConfigsService(deps: {
       const existing = await getSignatory(site, uuid);
       const changes = diffForAudit(existing as Record<string, unknown>, { ...input });
       if (Object.keys(changes).length === 0) return existing;
-      return db.transaction(async (tx) => {
+      return editing.change(site, async (tx) => {
         const signatory = await repository.updateSignatory(tx, existing.id, input);
         await audit.record(tx, actor, {
           siteId: site.id,

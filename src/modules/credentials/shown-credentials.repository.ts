@@ -25,7 +25,7 @@ export interface ShownCredential {
   /** Program credentials: the stored display date (null while there is none). */
   visibleDate: Date | null;
   updatedAt: Date;
-  learner: { username: string; fullName: string };
+  learner: { id: number; username: string; fullName: string };
   config: {
     uuid: string;
     kind: 'program' | 'course-run';
@@ -59,6 +59,7 @@ interface Row {
   date_override: string | Date | null;
   visible_date: string | Date | null;
   updated_at: string | Date;
+  user_id: number | string;
   username: string;
   full_name: string;
   config_uuid: string;
@@ -94,7 +95,7 @@ export function createShownCredentialsRepository() {
         db,
         sql`
           select uc.uuid, uc.status, uc.awarded_at, uc.date_override, uc.visible_date, uc.updated_at,
-            u.username, u.full_name,
+            uc.user_id, u.username, u.full_name,
             cc.uuid as config_uuid, cc.kind, cc.title, cc.language, cc.use_org_name,
             cc.include_hours_of_effort, cc.certificate_available_date, cc.mode,
             cc.updated_at as config_updated_at,
@@ -137,7 +138,7 @@ export function createShownCredentialsRepository() {
         dateOverride: maybeDate(row.date_override),
         visibleDate: maybeDate(row.visible_date),
         updatedAt: date(row.updated_at),
-        learner: { username: row.username, fullName: row.full_name },
+        learner: { id: Number(row.user_id), username: row.username, fullName: row.full_name },
         config: {
           uuid: row.config_uuid,
           kind: row.kind,

@@ -14,8 +14,12 @@ export interface PublicCredential extends ShownCredential {
 /** The 32 lower-case hex digits of certificate URLs (reference §3.1); anything else names nothing. */
 const CERTIFICATE_ID = /^[0-9a-f]{32}$/;
 
-const dashed = (hex: string) =>
-  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+/** The UUID a certificate URL names, or null when it names none. */
+export function certificateUuid(certificateId: string): string | null {
+  if (!CERTIFICATE_ID.test(certificateId)) return null;
+  const hex = certificateId;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /**
  * The date a certificate shows, or null while it may not be shown (reference §1.7): a course
@@ -39,10 +43,9 @@ export function createShownCredentials(deps: {
 }) {
   const { database, repository, clock } = deps;
   return {
-    /** The credential a certificate URL names, when the public may see it; undefined otherwise. */
-    async findPublic(site: Site, certificateId: string): Promise<PublicCredential | undefined> {
-      if (!CERTIFICATE_ID.test(certificateId)) return undefined;
-      const credential = await repository.find(database.db, site.id, dashed(certificateId));
+    /** The credential with this UUID when the public may see it; undefined otherwise. */
+    async findPublic(site: Site, uuid: string): Promise<PublicCredential | undefined> {
+      const credential = await repository.find(database.db, site.id, uuid);
       const issuedOn = credential && publicDate(credential, clock.now());
       return credential && issuedOn ? { ...credential, issuedOn } : undefined;
     },

@@ -1,4 +1,5 @@
 import type { Cache } from '../../platform/cache/index.ts';
+import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
@@ -22,9 +23,10 @@ export interface SitesServiceDeps {
   repository: SitesRepository;
   audit: AuditService;
   cache: Cache;
+  changes: ChangeTokens;
 }
 
-export function createSitesService({ database, repository, audit, cache }: SitesServiceDeps) {
+export function createSitesService({ database, repository, audit, cache, changes }: SitesServiceDeps) {
   const { db } = database;
 
   /** Dates come back from the cache as strings; sites are used with Date fields. */
@@ -84,13 +86,13 @@ export function createSitesService({ database, repository, audit, cache }: Sites
     },
 
     async update(domain: string, input: Record<string, unknown>, actor: Actor): Promise<Site> {
-      const changes = parseSiteSettings(input);
+      const settings = parseSiteSettings(input);
       const existing = await this.getByDomain(domain);
-      checkSiteConsistency({ ...existing, ...changes });
+      checkSiteConsistency({ ...existing, ...settings });
       try {
         const site = await db.transaction(async (tx) => {
-          const updated = await repository.update(tx, existing.id, changes);
-          const diff = diffForAudit(existing as Record<string, unknown>, changes, SECRET_SITE_FIELDS);
+          const updated = await repository.update(tx, existing.id, settings);
+          const diff = diffForAudit(existing as Record<string, unknown>, settings, SECRET_SITE_FIELDS);
           if (Object.keys(diff).length > 0) {
             await audit.record(tx, actor, {
               siteId: null,
@@ -103,10 +105,11 @@ export function createSitesService({ database, repository, audit, cache }: Sites
           return updated;
         });
         await cache.delete(cacheKey(existing.domain), cacheKey(site.domain));
+        await changes.bump(changeKeys.siteCertificates(site.id));
         return site;
       } catch (error) {
         if (isUniqueViolation(error))
-          throw new ConflictError(`A site with the domain ${changes.domain} already exists.`);
+          throw new ConflictError(`A site with the domain ${settings.domain} already exists.`);
         throw error;
       }
     },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cache } from '../../platform/cache/index.ts';
+import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { NotFoundError, RateLimitedError, ValidationError } from '../../platform/errors.ts';
@@ -31,6 +32,7 @@ export interface UsersServiceDeps {
   repository: UsersRepository;
   audit: AuditService;
   cache: Cache;
+  changes: ChangeTokens;
   clock: Clock;
   policy: AccessPolicy;
 }
@@ -64,6 +66,7 @@ export function createUsersService({
   repository,
   audit,
   cache,
+  changes,
   clock,
   policy,
   lmsAccounts,
@@ -72,8 +75,16 @@ export function createUsersService({
   /** A password hash to compare against when the user does not exist, so timing does not tell. */
   const decoyHash = hashPassword('decoy password that matches nothing');
 
-  async function recordChange(actor: Actor, action: string, user: User, changes: Record<string, unknown>) {
-    await audit.record(db, actor, { siteId: null, action, targetType: 'user', targetId: user.id, changes });
+  /** Audits a committed change to a user; pages showing their name are stale from now on. */
+  async function recordChange(actor: Actor, action: string, user: User, diff: Record<string, unknown>) {
+    await audit.record(db, actor, {
+      siteId: null,
+      action,
+      targetType: 'user',
+      targetId: user.id,
+      changes: diff,
+    });
+    await changes.bump(changeKeys.user(user.id));
   }
 
   return {
@@ -236,12 +247,13 @@ export function createUsersService({
     async replaceUsernames(mappings: [string, string][], actor: Actor) {
       const successful: Record<string, string>[] = [];
       const failed: Record<string, string>[] = [];
+      const renamed: number[] = [];
       for (const [from, to] of mappings) {
         const pair = { [from]: to };
         try {
-          await db.transaction(async (tx) => {
+          const userId = await db.transaction(async (tx) => {
             const user = await repository.findByUsername(tx, from);
-            if (!user || user.username === to) return;
+            if (!user || user.username === to) return undefined;
             const clash = await repository.findByUsername(tx, to);
             if (clash && clash.id !== user.id) throw new Error('the new username is taken');
             const retiring = to.startsWith(RETIRED_PREFIX);
@@ -254,12 +266,15 @@ export function createUsersService({
               targetId: user.id,
               changes: diffForAudit(user as Record<string, unknown>, values, ['email', 'fullName']),
             });
+            return user.id;
           });
+          if (userId !== undefined) renamed.push(userId);
           successful.push(pair);
         } catch {
           failed.push(pair);
         }
       }
+      await changes.bump(...renamed.map(changeKeys.user));
       // Cached identities and roles are keyed by username: drop them for every name involved.
       await cache.delete(
         ...mappings.flatMap(([from, to]) => [

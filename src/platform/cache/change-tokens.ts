@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import type { Cache } from './cache.ts';
+
+/** Tokens live this long; one that expires or is evicted is replaced, which only costs a re-render. */
+const TOKEN_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The things cached pages depend on, by name. A writer bumps the token of what it changed after its
+ * transaction commits; a reader takes the tokens before it reads the database and keeps them with
+ * what it caches, and a cached value whose tokens no longer match is stale. Reading the tokens first
+ * makes the race safe: a reader that saw the old token may cache old data, but under a token that is
+ * already outdated.
+ */
+export const changeKeys = {
+  credential: (uuid: string) => `changes:credential:${uuid}`,
+  user: (userId: number) => `changes:user:${userId}`,
+  /** Everything site-wide that certificates show: configurations, signatories, templates, assets, catalog, settings. */
+  siteCertificates: (siteId: number) => `changes:site-certificates:${siteId}`,
+};
+
+const newToken = () => randomBytes(9).toString('base64url');
+
+/**
+ * Change tokens kept in the shared cache: in Redis, a bump on one instance is seen by every other at
+ * once; in process, by this one (a single instance, as with PGlite). A bump deletes the token and the
+ * next reader makes a new one, so bulk writes do not fill the cache with tokens nobody reads.
+ */
+export function createChangeTokens(cache: Cache) {
+  return {
+    /** The current token of each key, in order; a key without one gets one. */
+    async current(keys: string[]): Promise<string[]> {
+      return Promise.all(
+        keys.map(async (key) => {
+          const token = await cache.get<string>(key);
+          if (token !== undefined) return token;
+          await cache.add(key, newToken(), TOKEN_SECONDS);
+          return (await cache.get<string>(key)) ?? '';
+        }),
+      );
+    },
+
+    /** Marks these things changed: anything cached under their old tokens is stale from now on. */
+    async bump(...keys: string[]): Promise<void> {
+      if (keys.length > 0) await cache.delete(...keys);
+    },
+  };
+}
+
+export type ChangeTokens = ReturnType<typeof createChangeTokens>;
