@@ -2,6 +2,7 @@
  * Composition root: configuration → database → repositories → services → HTTP. Nothing here listens;
  * `main.ts` does. Tests build the app the same way, with their own database.
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
@@ -12,6 +13,7 @@ import { Redis } from 'ioredis';
 import { type Config, defaultSiteDomain } from './config.ts';
 import { type Cache, createCache } from './platform/cache/index.ts';
 import { createChangeTokens } from './platform/cache/change-tokens.ts';
+import { createDiskStorage } from './platform/storage/storage.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { type Database, openDatabase } from './platform/db/database.ts';
 import { runMigrations } from './platform/db/migrate.ts';
@@ -49,6 +51,9 @@ import { createShownCredentialsRepository } from './modules/credentials/shown-cr
 import { certificatePagesRoutes } from './modules/certificates/certificate-pages.routes.ts';
 import { createCertificateCache } from './modules/certificates/certificate-cache.ts';
 import { createCertificateRenderer } from './modules/certificates/certificate-renderer.ts';
+import { createAssetsRepository } from './modules/certificates/assets.repository.ts';
+import { assetsRoutes } from './modules/certificates/assets.routes.ts';
+import { createAssetsService } from './modules/certificates/assets.service.ts';
 import { createTemplatesRepository } from './modules/certificates/templates.repository.ts';
 import { templatesRoutes } from './modules/certificates/templates.routes.ts';
 import { createTemplatesService } from './modules/certificates/templates.service.ts';
@@ -244,6 +249,13 @@ export function createServices(
       changes,
     }),
     certificatePages: createCertificateCache(cache, changes),
+    assets: createAssetsService({
+      database,
+      repository: createAssetsRepository(),
+      storage: createDiskStorage(join(config.dataDir, 'assets')),
+      audit,
+      changes,
+    }),
     courseCertificates,
     programConfigs,
     webhooks,
@@ -369,6 +381,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     ),
   );
   await app.register(templatesRoutes(services.templates));
+  await app.register(assetsRoutes(services.assets));
   await app.register(
     loginRoutes({
       users: services.users,

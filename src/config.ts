@@ -146,7 +146,8 @@ const SETTINGS = {
     env: 'DATA_DIR',
     kind: 'string',
     default: './data',
-    description: 'Directory for files Laurel keeps: the generated secret key and, later, uploaded assets.',
+    description:
+      'Directory for files Laurel keeps: the generated secret key and uploaded assets (`DATA_DIR/assets`).',
   },
   secretKey: {
     env: 'SECRET_KEY',

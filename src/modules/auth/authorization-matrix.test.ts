@@ -420,6 +420,32 @@ const MATRIX: Row[] = [
     expected: permit(['staff'], 404),
   },
   {
+    route: 'GET /api/v2/assets/',
+    note: 'config:read',
+    url: '/api/v2/assets/',
+    expected: permit(['staff', 'support']),
+    check: (body) => expect(body).toMatchObject({ count: 0 }),
+  },
+  {
+    route: 'POST /api/v2/assets/',
+    note: 'config:write; a JSON body is not an image, a 415 for those allowed',
+    url: '/api/v2/assets/',
+    body: {},
+    expected: permit(['staff'], 415),
+  },
+  {
+    route: 'GET /api/v2/assets/{uuid}/',
+    note: 'config:read; unknown',
+    url: '/api/v2/assets/6a2b58c1-0000-4000-8000-000000000000/',
+    expected: permit(['staff', 'support'], 404),
+  },
+  {
+    route: 'DELETE /api/v2/assets/{uuid}/',
+    note: 'config:write; unknown',
+    url: '/api/v2/assets/6a2b58c1-0000-4000-8000-000000000000/',
+    expected: permit(['staff'], 404),
+  },
+  {
     route: 'GET /api/v2/webhooks/',
     note: 'config:read',
     url: '/api/v2/webhooks/',

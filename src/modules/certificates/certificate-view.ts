@@ -2,6 +2,7 @@ import QRCode from 'qrcode';
 import { uuidHex } from '../../platform/ids.ts';
 import type { PublicCredential } from '../credentials/shown-credentials.ts';
 import type { Site } from '../sites/sites.service.ts';
+import { assetPath } from './asset-path.ts';
 import {
   CERTIFICATE_MESSAGES,
   type CertificateLanguage,
@@ -106,7 +107,7 @@ export async function certificateView(
       name: signatory.name,
       title: signatory.title,
       organization: signatory.organizationNameOverride || firstOrganization,
-      image_url: signatory.imageSha256 ? `/assets/${signatory.imageSha256}` : '',
+      image_url: signatory.imageSha256 ? assetPath(signatory.imageSha256) : '',
     })),
     qr_svg: await QRCode.toString(url, { type: 'svg', margin: 0, errorCorrectionLevel: 'M' }),
   };

@@ -2,14 +2,31 @@ import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { programs } from '../catalog/catalog.schema.ts';
+import { assets } from '../certificates/certificates.schema.ts';
 import { credentialConfigSignatories, credentialConfigs, signatories } from './credentials.schema.ts';
 
-export type Signatory = typeof signatories.$inferSelect;
+/** A signatory with the image it signs with, if any. */
+export type Signatory = typeof signatories.$inferSelect & { image: { uuid: string; sha256: string } | null };
 export type ProgramConfigRow = {
   config: typeof credentialConfigs.$inferSelect;
   programUuid: string;
   programTitle: string;
 };
+
+const selectSignatories = (db: Db) =>
+  db
+    .select({ signatory: signatories, imageUuid: assets.uuid, imageSha256: assets.sha256 })
+    .from(signatories)
+    .leftJoin(assets, eq(assets.id, signatories.imageAssetId));
+
+const withImage = (row: {
+  signatory: typeof signatories.$inferSelect;
+  imageUuid: string | null;
+  imageSha256: string | null;
+}): Signatory => ({
+  ...row.signatory,
+  image: row.imageUuid && row.imageSha256 ? { uuid: row.imageUuid, sha256: row.imageSha256 } : null,
+});
 
 /** Program certificate configurations and signatories: what admins set up for program certificates. */
 export function createProgramConfigsRepository() {
@@ -74,45 +91,48 @@ export function createProgramConfigsRepository() {
       return new Map(rows.map((row) => [row.uuid, row.id]));
     },
 
-    async listSignatories(db: Db, siteId: number, page: Page) {
+    async listSignatories(db: Db, siteId: number, page: Page): Promise<{ count: number; rows: Signatory[] }> {
       const where = eq(signatories.siteId, siteId);
       const [total] = await db.select({ value: count() }).from(signatories).where(where);
-      const rows = await db
-        .select()
-        .from(signatories)
+      const rows = await selectSignatories(db)
         .where(where)
         .orderBy(asc(signatories.id))
         .limit(page.limit)
         .offset(page.offset);
-      return { count: total?.value ?? 0, rows };
+      return { count: total?.value ?? 0, rows: rows.map(withImage) };
     },
 
     async signatoryByUuid(db: Db, siteId: number, uuid: string): Promise<Signatory | undefined> {
-      const [row] = await db
-        .select()
-        .from(signatories)
-        .where(and(eq(signatories.siteId, siteId), eq(signatories.uuid, uuid)));
-      return row;
+      const [row] = await selectSignatories(db).where(
+        and(eq(signatories.siteId, siteId), eq(signatories.uuid, uuid)),
+      );
+      return row && withImage(row);
     },
 
-    async insertSignatory(db: Db, values: typeof signatories.$inferInsert): Promise<Signatory> {
-      const [row] = await db.insert(signatories).values(values).returning();
+    /** The id of the site's image with this UUID (for a signatory to sign with), if there is one. */
+    async assetId(db: Db, siteId: number, uuid: string): Promise<number | undefined> {
+      const [row] = await db
+        .select({ id: assets.id })
+        .from(assets)
+        .where(and(eq(assets.siteId, siteId), eq(assets.uuid, uuid)));
+      return row?.id;
+    },
+
+    async insertSignatory(db: Db, values: typeof signatories.$inferInsert): Promise<string> {
+      const [row] = await db.insert(signatories).values(values).returning({ uuid: signatories.uuid });
       if (!row) throw new Error('insert into signatories returned no row');
-      return row;
+      return row.uuid;
     },
 
     async updateSignatory(
       db: Db,
       id: number,
       values: Partial<typeof signatories.$inferInsert>,
-    ): Promise<Signatory> {
-      const [row] = await db
+    ): Promise<void> {
+      await db
         .update(signatories)
         .set({ ...values, updatedAt: new Date() })
-        .where(eq(signatories.id, id))
-        .returning();
-      if (!row) throw new Error(`signatory ${id} vanished`);
-      return row;
+        .where(eq(signatories.id, id));
     },
 
     async deleteSignatory(db: Db, id: number): Promise<void> {

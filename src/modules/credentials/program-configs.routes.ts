@@ -4,6 +4,7 @@ import { drfDate } from '../../platform/http/formats.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
+import { assetPath } from '../certificates/asset-path.ts';
 import {
   type PresentationBody,
   PresentationFields,
@@ -30,6 +31,8 @@ const SignatoryFields = {
   name: Type.String({ minLength: 1, maxLength: 255 }),
   title: Type.String({ maxLength: 255 }),
   organization_name_override: Type.Union([Type.String({ maxLength: 255 }), Type.Null()]),
+  // Null first: with type coercion, null would otherwise become an empty string.
+  image: Type.Union([Type.Null(), Type.String({ maxLength: 64 })]),
 };
 const SignatoryOut = Type.Object(
   {
@@ -37,6 +40,8 @@ const SignatoryOut = Type.Object(
     name: Type.String(),
     title: Type.String(),
     organization_name_override: Type.Union([Type.String(), Type.Null()]),
+    image: Type.Union([Type.String(), Type.Null()]),
+    image_url: Type.Union([Type.String(), Type.Null()]),
     created: Type.String(),
     modified: Type.String(),
   },
@@ -53,6 +58,8 @@ const toSignatoryOut = (signatory: Signatory) => ({
   name: signatory.name,
   title: signatory.title,
   organization_name_override: signatory.organizationNameOverride,
+  image: signatory.image?.uuid ?? null,
+  image_url: signatory.image ? assetPath(signatory.image.sha256) : null,
   created: drfDate(signatory.createdAt),
   modified: drfDate(signatory.updatedAt),
 });
@@ -201,6 +208,7 @@ export function programConfigsRoutes(service: ProgramConfigsService): FastifyPlu
               name: SignatoryFields.name,
               title: Type.Optional(SignatoryFields.title),
               organization_name_override: Type.Optional(SignatoryFields.organization_name_override),
+              image: Type.Optional(SignatoryFields.image),
             },
             { additionalProperties: false },
           ),
@@ -208,10 +216,10 @@ export function programConfigsRoutes(service: ProgramConfigsService): FastifyPlu
         },
       },
       async (request, reply) => {
-        const { name, title, organization_name_override: override } = request.body;
+        const { name, title, organization_name_override: override, image } = request.body;
         const signatory = await service.createSignatory(
           request.site,
-          { name, title, organizationNameOverride: override },
+          { name, title, organizationNameOverride: override, image },
           actorOf(request),
         );
         return reply.status(201).send(toSignatoryOut(signatory));
@@ -245,6 +253,7 @@ export function programConfigsRoutes(service: ProgramConfigsService): FastifyPlu
               name: Type.Optional(SignatoryFields.name),
               title: Type.Optional(SignatoryFields.title),
               organization_name_override: Type.Optional(SignatoryFields.organization_name_override),
+              image: Type.Optional(SignatoryFields.image),
             },
             { additionalProperties: false },
           ),
@@ -252,11 +261,12 @@ export function programConfigsRoutes(service: ProgramConfigsService): FastifyPlu
         },
       },
       async (request) => {
-        const { name, title, organization_name_override: override } = request.body;
+        const { name, title, organization_name_override: override, image } = request.body;
         const changes = {
           ...(name !== undefined && { name }),
           ...(title !== undefined && { title }),
           ...(override !== undefined && { organizationNameOverride: override }),
+          ...(image !== undefined && { image }),
         };
         return toSignatoryOut(
           await service.updateSignatory(request.site, request.params.uuid, changes, actorOf(request)),

@@ -17,6 +17,8 @@ export interface SignatoryInput {
   name?: string;
   title?: string;
   organizationNameOverride?: string | null;
+  /** The UUID of an image asset of the site to sign with; null for none. */
+  image?: string | null;
 }
 
 /** Program certificate configurations and the signatories they show, per site. */
@@ -41,6 +43,18 @@ export function createProgramConfigsService(deps: {
     const row = parsed ? await repository.configByUuid(db, site.id, parsed) : undefined;
     if (!row) throw new NotFoundError();
     return row;
+  }
+
+  /** The columns a signatory input sets; its image named by asset UUID, checked against the site's. */
+  async function signatoryValues(site: Site, input: SignatoryInput) {
+    const { image, ...fields } = input;
+    if (image === undefined) return fields;
+    if (image === null) return { ...fields, imageAssetId: null };
+    const parsed = parseUuid(image);
+    const imageAssetId = parsed ? await repository.assetId(db, site.id, parsed) : undefined;
+    if (imageAssetId === undefined)
+      throw ValidationError.field('image', 'No image of this site has that UUID.');
+    return { ...fields, imageAssetId };
   }
 
   async function getSignatory(site: Site, uuid: string): Promise<Signatory> {
@@ -117,35 +131,42 @@ export function createProgramConfigsService(deps: {
       site: Site,
       input: Required<Pick<SignatoryInput, 'name'>> & SignatoryInput,
       actor: Actor,
-    ) {
-      return editing.change(site, async (tx) => {
-        const signatory = await repository.insertSignatory(tx, { siteId: site.id, ...input });
+    ): Promise<Signatory> {
+      const values = await signatoryValues(site, input);
+      const uuid = await editing.change(site, async (tx) => {
+        const created = await repository.insertSignatory(tx, {
+          siteId: site.id,
+          ...values,
+          name: input.name,
+        });
         await audit.record(tx, actor, {
           siteId: site.id,
           action: 'signatory.created',
           targetType: 'signatory',
-          targetId: signatory.uuid,
-          changes: diffForAudit(null, { ...input }),
+          targetId: created,
+          changes: diffForAudit(null, { ...values }),
         });
-        return signatory;
+        return created;
       });
+      return getSignatory(site, uuid);
     },
 
-    async updateSignatory(site: Site, uuid: string, input: SignatoryInput, actor: Actor) {
+    async updateSignatory(site: Site, uuid: string, input: SignatoryInput, actor: Actor): Promise<Signatory> {
       const existing = await getSignatory(site, uuid);
-      const changes = diffForAudit(existing as Record<string, unknown>, { ...input });
+      const values = await signatoryValues(site, input);
+      const changes = diffForAudit(existing as Record<string, unknown>, { ...values });
       if (Object.keys(changes).length === 0) return existing;
-      return editing.change(site, async (tx) => {
-        const signatory = await repository.updateSignatory(tx, existing.id, input);
+      await editing.change(site, async (tx) => {
+        await repository.updateSignatory(tx, existing.id, values);
         await audit.record(tx, actor, {
           siteId: site.id,
           action: 'signatory.updated',
           targetType: 'signatory',
-          targetId: signatory.uuid,
+          targetId: existing.uuid,
           changes,
         });
-        return signatory;
       });
+      return getSignatory(site, uuid);
     },
 
     async deleteSignatory(site: Site, uuid: string, actor: Actor) {
