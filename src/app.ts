@@ -50,6 +50,8 @@ import { createShownCredentials } from './modules/credentials/shown-credentials.
 import { createShownCredentialsRepository } from './modules/credentials/shown-credentials.repository.ts';
 import { certificatePagesRoutes } from './modules/certificates/certificate-pages.routes.ts';
 import { createCertificateCache } from './modules/certificates/certificate-cache.ts';
+import { createPdfPrinter } from './modules/certificates/certificate-pdf.ts';
+import { createSocialCards } from './modules/certificates/social-card.ts';
 import { createCertificateRenderer } from './modules/certificates/certificate-renderer.ts';
 import { createAssetsRepository } from './modules/certificates/assets.repository.ts';
 import { assetsRoutes } from './modules/certificates/assets.routes.ts';
@@ -346,6 +348,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   registerSiteResolution(app, services.sites);
+  const printer = createPdfPrinter({
+    chromiumPath: config.chromiumPath,
+    storage: createDiskStorage(join(config.dataDir, 'pdf')),
+    staticDir: STATIC_DIR,
+  });
   const verifyJwt = createJwtVerifier({
     issuers: config.jwtIssuers,
     leewaySeconds: config.jwtLeewaySeconds,
@@ -373,12 +380,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(programConfigsRoutes(services.programConfigs));
   await app.register(webhooksRoutes(services.webhooks));
   await app.register(
-    certificatePagesRoutes(
-      services.shownCredentials,
-      services.templates,
-      services.certificateRenderer,
-      services.certificatePages,
-    ),
+    certificatePagesRoutes({
+      shown: services.shownCredentials,
+      templates: services.templates,
+      renderer: services.certificateRenderer,
+      pages: services.certificatePages,
+      cards: createSocialCards(createDiskStorage(join(config.dataDir, 'cards'))),
+      printer,
+      assets: services.assets,
+    }),
   );
   await app.register(templatesRoutes(services.templates));
   await app.register(assetsRoutes(services.assets));
@@ -396,6 +406,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Close in reverse order of opening: stop taking jobs, then drop connections.
   app.addHook('onClose', async () => {
     await jobs.stop();
+    await printer.close();
     await cache.close();
     await rateLimitRedis?.quit().catch(() => rateLimitRedis.disconnect());
     if (ownsDatabase) await database.close();

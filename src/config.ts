@@ -241,6 +241,13 @@ const SETTINGS = {
     max: 10,
     description: 'Retries (with exponential backoff) of a failed upstream call that is safe to repeat.',
   },
+  chromiumPath: {
+    env: 'CHROMIUM_PATH',
+    kind: 'string',
+    default: '/usr/bin/chromium',
+    description:
+      'The Chromium that prints certificate PDFs (headless, JavaScript off, no network). When no browser is there, PDF links are hidden and `/credentials/{id}/pdf` answers 503.',
+  },
   webhookAllowedHosts: {
     env: 'WEBHOOK_ALLOWED_HOSTS',
     kind: 'string',

@@ -5,14 +5,16 @@ import type { RenderedCertificate } from './certificate-renderer.ts';
 /** A rendered page is kept this long at most; changes invalidate it long before. */
 const PAGE_SECONDS = 3600;
 
-/** A cached certificate page and the change tokens it was rendered under. */
-interface CachedPage extends RenderedCertificate {
+/** A certificate page as served: the page, whose it is, and the banner its owner sees on it. */
+export interface CertificatePage extends RenderedCertificate {
   userId: number;
-  tokens: (string | null)[];
+  ownerBanner: string;
 }
 
-/** What rendering a certificate found: the page and whose it is, or nothing to show. */
-export type Loaded = (RenderedCertificate & { userId: number }) | undefined;
+/** A cached certificate page and the change tokens it was rendered under. */
+interface CachedPage extends CertificatePage {
+  tokens: (string | null)[];
+}
 
 const sameTokens = (a: (string | null)[], b: string[]) =>
   a.length === b.length && a.every((token, i) => token === b[i]);
@@ -41,8 +43,8 @@ export function createCertificateCache(cache: Cache, tokens: ChangeTokens) {
       siteId: number,
       origin: string,
       uuid: string,
-      load: () => Promise<Loaded>,
-    ): Promise<RenderedCertificate | undefined> {
+      load: () => Promise<CertificatePage | undefined>,
+    ): Promise<CertificatePage | undefined> {
       const key = pageKey(siteId, origin, uuid);
       const cached = await cache.get<CachedPage>(key);
       const before = await tokens.current(dependencies(siteId, uuid, cached?.userId));
@@ -53,12 +55,7 @@ export function createCertificateCache(cache: Cache, tokens: ChangeTokens) {
         return undefined;
       }
       const complete = cached?.userId === loaded.userId;
-      const entry: CachedPage = {
-        html: loaded.html,
-        etag: loaded.etag,
-        userId: loaded.userId,
-        tokens: complete ? before : [...before, null],
-      };
+      const entry: CachedPage = { ...loaded, tokens: complete ? before : [...before, null] };
       await cache.set(key, entry, PAGE_SECONDS);
       return loaded;
     },

@@ -21,6 +21,17 @@ export interface CertificateMessages {
   verify: string;
   scanToVerify: string;
   organizations: string;
+  congratulations: string;
+  shareIntro: string;
+  addToLinkedIn: string;
+  shareOnX: string;
+  shareOnFacebook: string;
+  certificateLink: string;
+  copyLink: string;
+  linkCopied: string;
+  print: string;
+  downloadPdf: string;
+  shareText: string;
 }
 
 export const CERTIFICATE_MESSAGES = {
@@ -41,6 +52,17 @@ export const CERTIFICATE_MESSAGES = {
     verify: 'Verify this certificate at',
     scanToVerify: 'Scan to verify this certificate',
     organizations: 'Issuing organizations',
+    congratulations: 'Congratulations, {name}!',
+    shareIntro: 'You earned this certificate. Share it with your network.',
+    addToLinkedIn: 'Add to LinkedIn profile',
+    shareOnX: 'Share on X',
+    shareOnFacebook: 'Share on Facebook',
+    certificateLink: 'Link to your certificate',
+    copyLink: 'Copy link',
+    linkCopied: 'Link copied',
+    print: 'Print',
+    downloadPdf: 'Download PDF',
+    shareText: 'I earned a certificate: {title}',
   },
   es: {
     courseCertificate: 'Certificado de logro',
@@ -59,6 +81,17 @@ export const CERTIFICATE_MESSAGES = {
     verify: 'Verifique este certificado en',
     scanToVerify: 'Escanee para verificar este certificado',
     organizations: 'Organizaciones emisoras',
+    congratulations: '¡Felicidades, {name}!',
+    shareIntro: 'Obtuviste este certificado. Compártelo con tu red.',
+    addToLinkedIn: 'Añadir al perfil de LinkedIn',
+    shareOnX: 'Compartir en X',
+    shareOnFacebook: 'Compartir en Facebook',
+    certificateLink: 'Enlace a tu certificado',
+    copyLink: 'Copiar enlace',
+    linkCopied: 'Enlace copiado',
+    print: 'Imprimir',
+    downloadPdf: 'Descargar PDF',
+    shareText: 'Obtuve un certificado: {title}',
   },
   fr: {
     courseCertificate: 'Certificat de réussite',
@@ -77,6 +110,17 @@ export const CERTIFICATE_MESSAGES = {
     verify: 'Vérifiez ce certificat sur',
     scanToVerify: 'Scannez pour vérifier ce certificat',
     organizations: 'Organisations émettrices',
+    congratulations: 'Félicitations, {name} !',
+    shareIntro: 'Vous avez obtenu ce certificat. Partagez-le avec votre réseau.',
+    addToLinkedIn: 'Ajouter au profil LinkedIn',
+    shareOnX: 'Partager sur X',
+    shareOnFacebook: 'Partager sur Facebook',
+    certificateLink: 'Lien vers votre certificat',
+    copyLink: 'Copier le lien',
+    linkCopied: 'Lien copié',
+    print: 'Imprimer',
+    downloadPdf: 'Télécharger le PDF',
+    shareText: "J'ai obtenu un certificat : {title}",
   },
   ar: {
     courseCertificate: 'شهادة إنجاز',
@@ -95,6 +139,17 @@ export const CERTIFICATE_MESSAGES = {
     verify: 'تحقّق من هذه الشهادة على',
     scanToVerify: 'امسح الرمز للتحقق من هذه الشهادة',
     organizations: 'الجهات المانحة',
+    congratulations: 'تهانينا يا {name}!',
+    shareIntro: 'لقد حصلت على هذه الشهادة. شاركها مع شبكتك.',
+    addToLinkedIn: 'أضف إلى ملفك على LinkedIn',
+    shareOnX: 'شارك على X',
+    shareOnFacebook: 'شارك على Facebook',
+    certificateLink: 'رابط شهادتك',
+    copyLink: 'انسخ الرابط',
+    linkCopied: 'تم نسخ الرابط',
+    print: 'اطبع',
+    downloadPdf: 'نزّل ملف PDF',
+    shareText: 'حصلت على شهادة: {title}',
   },
   zh: {
     courseCertificate: '结业证书',
@@ -113,6 +168,17 @@ export const CERTIFICATE_MESSAGES = {
     verify: '验证此证书：',
     scanToVerify: '扫码验证此证书',
     organizations: '颁发机构',
+    congratulations: '恭喜，{name}！',
+    shareIntro: '你获得了这份证书，与你的人脉分享吧。',
+    addToLinkedIn: '添加到 LinkedIn 个人资料',
+    shareOnX: '分享到 X',
+    shareOnFacebook: '分享到 Facebook',
+    certificateLink: '证书链接',
+    copyLink: '复制链接',
+    linkCopied: '链接已复制',
+    print: '打印',
+    downloadPdf: '下载 PDF',
+    shareText: '我获得了一份证书：{title}',
   },
 } satisfies Record<string, CertificateMessages>;
 

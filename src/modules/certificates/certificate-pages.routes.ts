@@ -1,16 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { requestOrigin } from '../../platform/http/origin.ts';
 import { type ShownCredentials, certificateUuid } from '../credentials/shown-credentials.ts';
-import type { CertificateCache } from './certificate-cache.ts';
+import type { AssetsService } from './assets.service.ts';
+import type { CertificateCache, CertificatePage } from './certificate-cache.ts';
 import { EXAMPLE_PROGRAM_TYPES, type ExampleProgramType, exampleCredential } from './certificate-examples.ts';
 import { CERTIFICATE_LANGUAGES } from './certificate-messages.ts';
-import { type CertificateRenderer, type RenderedCertificate, TemplateError } from './certificate-renderer.ts';
-import { certificateUrl, certificateView } from './certificate-view.ts';
+import type { PdfPrinter } from './certificate-pdf.ts';
+import { type CertificateRenderer, TemplateError } from './certificate-renderer.ts';
+import { OWNER_BANNER_SLOT, shareLinks } from './certificate-sharing.ts';
+import { certificateLinks, certificateView } from './certificate-view.ts';
+import type { SocialCards } from './social-card.ts';
 import type { TemplatesService } from './templates.service.ts';
 
 const CertificateParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const PdfQuery = Type.Object(
+  { paper: Type.Optional(Type.Union([Type.Literal('a4'), Type.Literal('letter')])) },
+  { additionalProperties: false },
+);
 const ExampleQuery = Type.Object(
   {
     kind: Type.Optional(Type.Union([Type.Literal('course-run'), Type.Literal('program')])),
@@ -22,56 +30,111 @@ const ExampleQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const sendCertificate = (reply: FastifyReply, { html }: RenderedCertificate) =>
-  reply.type('text/html; charset=utf-8').send(html);
+export interface CertificatePagesDeps {
+  shown: ShownCredentials;
+  templates: TemplatesService;
+  renderer: CertificateRenderer;
+  pages: CertificateCache;
+  cards: SocialCards;
+  printer: PdfPrinter;
+  assets: AssetsService;
+}
+
+const notFound = (reply: FastifyReply) =>
+  reply.page(
+    'message',
+    { title: 'Certificate not found', message: 'There is no certificate at this address.' },
+    404,
+  );
 
 /**
- * Public certificate pages (`/credentials/{uuid-hex}/`) and the example page. Unknown, revoked,
- * other-site and not-yet-visible credentials answer the same 404, so a page tells nothing about what is
- * hidden. Pages are revalidated on every visit (`no-cache` with an ETag), so a revocation shows at once.
+ * Public certificate pages (`/credentials/{uuid-hex}/`), their social card and PDF, and the example
+ * page. Unknown, revoked, other-site and not-yet-visible credentials answer the same 404, so a page
+ * tells nothing about what is hidden. Pages are revalidated on every visit (`no-cache` with an ETag),
+ * so a revocation shows at once.
  */
-export function certificatePagesRoutes(
-  shown: ShownCredentials,
-  templates: TemplatesService,
-  renderer: CertificateRenderer,
-  pages: CertificateCache,
-): FastifyPluginAsyncTypebox {
+export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPluginAsyncTypebox {
+  const { shown, templates, renderer, pages, cards, printer, assets } = deps;
+
+  /** The credential's view, for the page and its card, when the public may see it. */
+  async function publicView(request: FastifyRequest, uuid: string) {
+    const credential = await shown.findPublic(request.site, uuid);
+    if (!credential) return undefined;
+    const links = certificateLinks(requestOrigin(request), uuid, printer.available);
+    return { credential, view: await certificateView(request.site, credential, links) };
+  }
+
+  /** The page as cached, or rendered now with the site's templates (the built-in design if they fail). */
+  function certificatePage(request: FastifyRequest, uuid: string): Promise<CertificatePage | undefined> {
+    const { site } = request;
+    return pages.page(site.id, requestOrigin(request), uuid, async () => {
+      const found = await publicView(request, uuid);
+      if (!found) return undefined;
+      const { credential, view } = found;
+      const parts = await templates.partsFor(site, credential);
+      // A stored template that fails on this credential's data must not take the page down with it.
+      const rendered = await renderer.render(view, parts).catch((error: unknown) => {
+        if (!(error instanceof TemplateError)) throw error;
+        request.log.warn(
+          { err: error, templates: [...parts.values()].map((part) => part.uuid) },
+          'template failed',
+        );
+        return renderer.render(view);
+      });
+      const ownerBanner = await renderer.renderOwnerBanner(view, shareLinks(site, view));
+      return { ...rendered, userId: credential.learner.id, ownerBanner };
+    });
+  }
+
   return async (app) => {
     app.get(
       '/credentials/:id/',
       { schema: { hide: true, params: CertificateParams } },
       async (request, reply) => {
-        const { site } = request;
-        const origin = requestOrigin(request);
         const uuid = certificateUuid(request.params.id);
-        const rendered =
-          uuid &&
-          (await pages.page(site.id, origin, uuid, async () => {
-            const credential = await shown.findPublic(site, uuid);
-            if (!credential) return undefined;
-            const view = await certificateView(site, credential, certificateUrl(origin, uuid));
-            const parts = await templates.partsFor(site, credential);
-            // A stored template that fails on this credential's data must not take the page down with it.
-            const page = await renderer.render(view, parts).catch((error: unknown) => {
-              if (!(error instanceof TemplateError)) throw error;
-              request.log.warn(
-                { err: error, templates: [...parts.values()].map((part) => part.uuid) },
-                'template failed',
-              );
-              return renderer.render(view);
-            });
-            return { ...page, userId: credential.learner.id };
-          }));
-        if (!rendered) {
-          return reply.page(
-            'message',
-            { title: 'Certificate not found', message: 'There is no certificate at this address.' },
-            404,
-          );
-        }
-        reply.header('cache-control', 'no-cache').header('etag', rendered.etag);
-        if (request.headers['if-none-match'] === rendered.etag) return reply.code(304).send();
-        return sendCertificate(reply, rendered);
+        const page = uuid && (await certificatePage(request, uuid));
+        if (!page) return notFound(reply);
+        // Only the signed-in learner it belongs to sees the sharing banner; their copy is private.
+        const owner = request.principal?.userId === page.userId;
+        const etag = owner ? `${page.etag.slice(0, -1)}-owner"` : page.etag;
+        reply.header('cache-control', owner ? 'private, no-cache' : 'no-cache').header('etag', etag);
+        if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+        const html = owner ? page.html.replace(OWNER_BANNER_SLOT, page.ownerBanner) : page.html;
+        return reply.type('text/html; charset=utf-8').send(html);
+      },
+    );
+
+    app.get(
+      '/credentials/:id/card.png',
+      { schema: { hide: true, params: CertificateParams } },
+      async (request, reply) => {
+        const uuid = certificateUuid(request.params.id);
+        const found = uuid && (await publicView(request, uuid));
+        if (!found) return notFound(reply);
+        const card = await cards.png(found.view);
+        reply.header('cache-control', 'no-cache').header('etag', card.etag);
+        if (request.headers['if-none-match'] === card.etag) return reply.code(304).send();
+        return reply.type('image/png').send(card.bytes);
+      },
+    );
+
+    app.get(
+      '/credentials/:id/pdf',
+      { schema: { hide: true, params: CertificateParams, querystring: PdfQuery } },
+      async (request, reply) => {
+        const uuid = certificateUuid(request.params.id);
+        const page = uuid && (await certificatePage(request, uuid));
+        if (!page) return notFound(reply);
+        const paper = request.query.paper === 'letter' ? 'Letter' : 'A4';
+        const pdf = await printer.pdf(page, paper, async (sha256) => {
+          const found = await assets.content(request.site, sha256);
+          return found && { bytes: found.bytes, contentType: found.asset.contentType };
+        });
+        return reply
+          .type('application/pdf')
+          .header('cache-control', 'no-cache')
+          .header('content-disposition', `inline; filename="certificate-${request.params.id}.pdf"`)
+          .send(pdf);
       },
     );
 
@@ -87,10 +150,10 @@ export function certificatePagesRoutes(
         } = request.query;
         const credential = exampleCredential(kind, programType);
         credential.config.language = language ?? null;
-        const url = `${requestOrigin(request)}${request.url}`;
-        const view = await certificateView(request.site, credential, url);
-        const rendered = await renderer.render({ ...view, search_indexing: false });
-        return sendCertificate(reply.header('cache-control', 'no-store'), rendered);
+        const links = { page: `${requestOrigin(request)}${request.url}`, card: '', pdf: '' };
+        const view = await certificateView(request.site, credential, links);
+        const { html } = await renderer.render({ ...view, search_indexing: false });
+        return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
       },
     );
   };

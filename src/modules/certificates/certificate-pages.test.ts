@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.ts';
 import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
+import { browserTestsEnabled } from '../../../test/helpers/browser.ts';
 import { TEST_REDIS_URL } from '../../../test/helpers/engine.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
 
@@ -138,6 +140,78 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
     }
   });
 
+  it('describes itself for link previews, with a 1200×630 social card', async () => {
+    await nameLearner('sharer', 'Sharing Learner');
+    const hex = await award('sharer');
+    const html = (await page(hex)).body;
+    const cardUrl = `http://localhost/credentials/${hex}/card.png`;
+    expect(html).toContain(`<meta property="og:image" content="${cardUrl}">`);
+    expect(html).toContain('<meta name="twitter:card" content="summary_large_image">');
+    expect(html).toContain(`<meta property="og:url" content="http://localhost/credentials/${hex}/">`);
+    const card = await t.app.inject({ method: 'GET', url: `/credentials/${hex}/card.png` });
+    expect(card.statusCode).toBe(200);
+    expect(card.headers['content-type']).toBe('image/png');
+    expect(await sharp(card.rawPayload).metadata()).toMatchObject({
+      format: 'png',
+      width: 1200,
+      height: 630,
+    });
+    const again = await t.app.inject({
+      method: 'GET',
+      url: `/credentials/${hex}/card.png`,
+      headers: { 'if-none-match': card.headers.etag as string },
+    });
+    expect(again.statusCode).toBe(304);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/credentials/${'0'.repeat(32)}/card.png` })).statusCode,
+    ).toBe(404);
+  });
+
+  it('shows the sharing banner only to the signed-in learner the certificate belongs to', async () => {
+    const hex = await award('owner');
+    const asOwner = await page(hex, await env.as('owner'));
+    expect(asOwner.body).toContain('class="owner-banner');
+    expect(asOwner.headers['cache-control']).toBe('private, no-cache');
+    const linkedin =
+      /href="(https:\/\/www\.linkedin\.com\/profile\/add\?[^"]+)"/.exec(asOwner.body)?.[1] ?? '';
+    const params = new URL(linkedin.replace(/&amp;/g, '&')).searchParams;
+    expect(Object.fromEntries(params)).toMatchObject({
+      startTask: 'CERTIFICATION_NAME',
+      certId: hex,
+      certUrl: `http://localhost/credentials/${hex}/`,
+      issueYear: String(new Date().getUTCFullYear()),
+    });
+    expect(asOwner.body).toContain('https://twitter.com/intent/tweet?');
+    expect(asOwner.body).not.toContain('facebook.com/sharer');
+    for (const viewer of [{}, await env.as('someone-else'), staff]) {
+      const other = await page(hex, viewer);
+      expect(other.body).not.toContain('class="owner-banner');
+      expect(other.headers.etag).not.toBe(asOwner.headers.etag);
+    }
+  });
+
+  it.runIf(browserTestsEnabled)('prints a certificate to a one-page PDF, and keeps it', async () => {
+    const hex = await award('printer');
+    const first = await t.app.inject({ method: 'GET', url: `/credentials/${hex}/pdf` });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toBe('application/pdf');
+    expect(first.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    expect((first.rawPayload.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) ?? []).length).toBe(1);
+    expect((await page(hex)).body).not.toContain(`/credentials/${hex}/pdf`);
+    const owner = await page(hex, await env.as('printer'));
+    expect(owner.body).toContain(`href="http://localhost/credentials/${hex}/pdf"`);
+    const letter = await t.app.inject({ method: 'GET', url: `/credentials/${hex}/pdf?paper=letter` });
+    expect(letter.statusCode).toBe(200);
+    const again = await t.app.inject({ method: 'GET', url: `/credentials/${hex}/pdf` });
+    expect(again.rawPayload.equals(first.rawPayload)).toBe(true);
+    expect((await t.app.inject({ method: 'GET', url: `/credentials/${hex}/pdf?paper=a3` })).statusCode).toBe(
+      400,
+    );
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/credentials/${'0'.repeat(32)}/pdf` })).statusCode,
+    ).toBe(404);
+  });
+
   it('escapes what learners and administrators wrote', async () => {
     await nameLearner('mallory', '<script>alert(1)</script>');
     const hex = await award('mallory');
@@ -269,5 +343,36 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
     });
     expect(response.statusCode).toBe(201);
     expect((await page(response.json().uuid.replace(/-/g, ''))).statusCode).toBe(404);
+  });
+});
+
+describe('certificate PDFs where no Chromium is installed', () => {
+  let env: ApiEnv;
+  beforeAll(async () => {
+    env = await startApiEnv({ CHROMIUM_PATH: '/nonexistent/chromium' });
+  });
+  afterAll(() => env?.close());
+
+  it('hides the PDF link and answers 503', async () => {
+    const issued = await env.t.app.inject({
+      method: 'POST',
+      url: '/api/v2/credentials/',
+      headers: await env.as('lms_worker'),
+      payload: {
+        username: 'paperless',
+        credential: { course_run_key: env.catalog.data.courses[0]!.course_runs[0]!.key, mode: 'verified' },
+      },
+    });
+    const hex = (issued.json().uuid as string).replace(/-/g, '');
+    const owner = await env.t.app.inject({
+      method: 'GET',
+      url: `/credentials/${hex}/`,
+      headers: await env.as('paperless'),
+    });
+    expect(owner.body).toContain('class="owner-banner');
+    expect(owner.body).not.toContain('/pdf');
+    const pdf = await env.t.app.inject({ method: 'GET', url: `/credentials/${hex}/pdf` });
+    expect(pdf.statusCode).toBe(503);
+    expect(pdf.json()).toEqual({ detail: 'This server cannot print PDFs: no Chromium is installed.' });
   });
 });

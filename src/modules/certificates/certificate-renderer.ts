@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Context, type Emitter, IncludeTag, LayoutTag, Liquid, LiquidError, RenderTag } from 'liquidjs';
 import { LRUCache } from 'lru-cache';
+import type { ShareLinks } from './certificate-sharing.ts';
 import type { CertificateView } from './certificate-view.ts';
 import { type StoredTemplate, TEMPLATE_PARTS, type TemplatePart } from './template-resolution.ts';
 
@@ -52,6 +53,12 @@ const BUILT_IN: Record<TemplatePart, string> = Object.fromEntries(
   ]),
 ) as Record<TemplatePart, string>;
 
+/** The owner's sharing banner: built in, not a template part (see certificate-sharing.ts). */
+const OWNER_BANNER = readFileSync(
+  new URL('../../web/certificates/owner-banner.liquid', import.meta.url),
+  'utf8',
+);
+
 /** A rendered certificate and the strong validator of its exact bytes. */
 export interface RenderedCertificate {
   html: string;
@@ -89,6 +96,7 @@ export class TemplateError extends Error {
  */
 export function createCertificateRenderer() {
   const engines = new LRUCache<string, Liquid>({ max: 200 });
+  let bannerEngine: Liquid | undefined;
 
   type Parts = ReadonlyMap<TemplatePart, Pick<StoredTemplate, 'uuid' | 'version' | 'body'>>;
 
@@ -135,6 +143,16 @@ export function createCertificateRenderer() {
   }
 
   return {
+    /** The sharing banner its owner sees on a certificate page. */
+    async renderOwnerBanner(view: CertificateView, share: ShareLinks): Promise<string> {
+      bannerEngine ??= new Liquid({
+        templates: { 'owner-banner': OWNER_BANNER },
+        outputEscape: 'escape',
+        ownPropertyOnly: true,
+      });
+      return (await bannerEngine.renderFile('owner-banner', { ...view, share })) as string;
+    },
+
     /** The certificate page of `view`, with the stored `parts` in place of the built-in ones. */
     render: (view: CertificateView, parts: Parts = new Map()) => renderWith(engineFor(parts), view),
 

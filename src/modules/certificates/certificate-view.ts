@@ -20,12 +20,16 @@ export interface CertificateView {
   lang: CertificateLanguage;
   dir: 'ltr' | 'rtl';
   t: Record<string, string>;
-  site: { name: string; platform_name: string; company_name: string };
+  site: { name: string; platform_name: string; company_name: string; twitter_username: string };
   /** The site lets search engines index certificate pages. */
   search_indexing: boolean;
   certificate: {
     id: string;
     url: string;
+    /** The 1200×630 social card image (Open Graph, X), when the certificate has one. */
+    card_url: string;
+    /** The PDF, when this server can print one. */
+    pdf_url: string;
     kind: 'program' | 'course-run';
     title: string;
     heading: string;
@@ -51,12 +55,26 @@ const organizationName = (organization: { key: string; name: string }, useOrgNam
 /** The address where a credential's certificate is shown and verified. */
 export const certificateUrl = (origin: string, uuid: string) => `${origin}/credentials/${uuidHex(uuid)}/`;
 
-/** Builds the data a certificate template renders for one credential shown at `url`. */
+/** Where a certificate is shown, and its card and PDF ('' when it has none). */
+export interface CertificateLinks {
+  page: string;
+  card: string;
+  pdf: string;
+}
+
+/** The links of a real credential's certificate at `origin`. */
+export function certificateLinks(origin: string, uuid: string, pdf: boolean): CertificateLinks {
+  const page = certificateUrl(origin, uuid);
+  return { page, card: `${page}card.png`, pdf: pdf ? `${page}pdf` : '' };
+}
+
+/** Builds the data a certificate template renders for one credential. */
 export async function certificateView(
   site: Site,
   credential: PublicCredential,
-  url: string,
+  links: CertificateLinks,
 ): Promise<CertificateView> {
+  const url = links.page;
   const lang = certificateLanguage(credential.config.language, site.defaultLanguage);
   const messages = CERTIFICATE_MESSAGES[lang];
   const { config, program, courseRun } = credential;
@@ -77,11 +95,18 @@ export async function certificateView(
     lang,
     dir: textDirection(lang),
     t: { ...messages },
-    site: { name: site.name, platform_name: platform, company_name: site.companyName },
+    site: {
+      name: site.name,
+      platform_name: platform,
+      company_name: site.companyName,
+      twitter_username: site.twitterUsername ?? '',
+    },
     search_indexing: site.searchIndexing,
     certificate: {
       id: uuidHex(credential.uuid),
       url,
+      card_url: links.card,
+      pdf_url: links.pdf,
       kind: config.kind,
       title: config.title || (isProgram ? program?.title : courseRun?.title) || '',
       heading: isProgram ? program?.type || messages.programCertificate : messages.courseCertificate,

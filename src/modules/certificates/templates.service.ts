@@ -45,6 +45,8 @@ export interface PreviewRequest {
 }
 
 const CREDENTIAL_KINDS = ['program', 'course-run'] as const;
+/** Where sample certificates pretend to live while a template is checked. */
+const SAMPLE_LINKS = { page: 'https://example.org/credentials/example/', card: '', pdf: '' };
 
 /** The key a scope needs: none for the site, a kind for kinds, some name for the rest. */
 function checkScopeKey(scope: TemplateScope, key: string): void {
@@ -112,7 +114,7 @@ export function createTemplatesService(deps: {
     for (const kind of kinds) {
       const sample = exampleCredential(kind, 'professional-certificate');
       try {
-        await renderer.renderDraft(part, body, await certificateView(site, sample, 'https://example.org/'));
+        await renderer.renderDraft(part, body, await certificateView(site, sample, SAMPLE_LINKS));
       } catch (error) {
         if (error instanceof TemplateError) throw asValidationError(error);
         throw error;
@@ -272,7 +274,11 @@ export function createTemplatesService(deps: {
         if (!row) throw ValidationError.field('template', 'No template of this site has that UUID.');
         parts.set(row.template.part as TemplatePart, storedTemplate(row.template, row.body));
       }
-      const view = await certificateView(site, credential, `${origin}/credentials/preview/`);
+      const view = await certificateView(site, credential, {
+        page: `${origin}/credentials/preview/`,
+        card: '',
+        pdf: '',
+      });
       try {
         const rendered =
           request.body === undefined
