@@ -2,7 +2,7 @@
  * Credentials benchmark (issue 5): Laurel on PostgreSQL holding 1,000,000 credentials, driven over
  * HTTP as the LMS drives it, next to a bare Fastify route measured in the same run.
  *
- *   npm run bench -- credentials [--credentials 1000000] [--seconds 10] [--connections 16]
+ *   npm run bench -- credentials [--credentials 1000000] [--seconds 10] [--connections 64]
  *                                [--postgres postgres://…] [--database URL-of-a-seeded-database]
  *
  * Measures single POST upsert throughput (target ≥ 1,500/s), bulk issuance (≥ 20,000 credentials/s),
@@ -10,22 +10,24 @@
  * peak RSS (≤ 150 MB). A fresh database is created and seeded by scripts/seed-credentials.ts unless
  * `--database` names one seeded before (the POSTs add credentials to it).
  */
-import { randomInt, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { openDatabase, queryRows } from '../src/platform/db/database.ts';
-import { benchLearner, seedCredentials } from '../scripts/seed-credentials.ts';
+import { benchLearner } from '../scripts/seed-credentials.ts';
 import { mintJwt, TEST_ISSUER } from '../test/helpers/api-env.ts';
 import { type RunningServer, startServer } from '../test/helpers/processes.ts';
+import {
+  benchOptions,
+  createDatabase,
+  DOMAIN,
+  rssMb,
+  seedBenchDatabase,
+  SERVER_NODE_ARGS,
+  throughput,
+} from './harness.ts';
 
-const DOMAIN = 'bench.example.org';
 const CALLER = 'bench_issuer';
-/** The server runs as `npm start` runs it (see package.json). */
-const SERVER_NODE_ARGS = ['--max-semi-space-size=8'];
 
 export interface Measure {
   name: string;
@@ -34,37 +36,6 @@ export interface Measure {
   unit: string;
   target: string;
   met: boolean;
-}
-
-interface Load {
-  url: string;
-  method: 'GET' | 'POST';
-  headers: Record<string, string>;
-  body: () => string;
-  connections: number;
-  seconds: number;
-}
-
-/** Requests per second answered with 2xx; anything else fails the benchmark, as it would be a bug. */
-async function throughput(load: Load): Promise<number> {
-  const result = await autocannon({
-    url: load.url,
-    connections: load.connections,
-    duration: load.seconds,
-    requests: [
-      {
-        method: load.method,
-        headers: { 'content-type': 'application/json', ...load.headers },
-        setupRequest: (req) => ({ ...req, ...(load.method === 'POST' && { body: load.body() }) }),
-      },
-    ],
-  });
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(
-      `${load.method} ${load.url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
-    );
-  }
-  return result['2xx'] / load.seconds;
 }
 
 /** One request at a time over a kept-alive connection; latencies at the 50th and 99th percentiles, in ms. */
@@ -106,66 +77,18 @@ function postJson(url: string, headers: Record<string, string>, body: string): P
   });
 }
 
-/** The server's resident memory now (VmRSS) or at its highest so far (VmHWM), in MB. */
-async function rssMb(server: RunningServer, which: 'VmRSS' | 'VmHWM'): Promise<number> {
-  const status = await readFile(`/proc/${server.child.pid}/status`, 'utf8');
-  const kb = Number(new RegExp(`${which}:\\s+(\\d+) kB`).exec(status)?.[1]);
-  return kb / 1024;
-}
-
-async function createDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  const name = `laurel_bench_${randomUUID().replace(/-/g, '')}`;
-  await admin.query(`create database "${name}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.query(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    },
-  };
-}
-
 export async function benchCredentials(argv: string[]): Promise<Measure[]> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      credentials: { type: 'string', default: '1000000' },
-      seconds: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '64' },
-      postgres: {
-        type: 'string',
-        default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-      },
-      database: { type: 'string' },
-    },
-    allowPositionals: true,
-  });
-  const seconds = Number(values.seconds);
-  const connections = Number(values.connections);
-  const created = values.database ? null : await createDatabase(values.postgres);
-  const databaseUrl = values.database ?? created?.url ?? '';
+  const options = benchOptions(argv);
+  const { seconds, connections } = options;
+  const created = options.database ? null : await createDatabase(options.postgres);
+  const databaseUrl = options.database ?? created?.url ?? '';
   const servers: RunningServer[] = [];
   try {
     const database = await openDatabase(databaseUrl, { poolSize: 4 });
     let learners: number;
     let runKeys: string[];
     try {
-      if (created) {
-        const seeded = await seedCredentials(database, {
-          credentials: Number(values.credentials),
-          perLearner: 10,
-          programs: 200,
-          runsPerProgram: 5,
-          domain: DOMAIN,
-        });
-        console.log(`Seeded ${seeded.credentials} credentials in ${seeded.seconds.toFixed(1)} s.`);
-        // Write the seed's dirty pages out now rather than in a checkpoint during the measurements.
-        await database.db.execute(sql`checkpoint`);
-      }
+      if (created) await seedBenchDatabase(database, options.credentials);
       const configs = await queryRows<{ key: string }>(
         database.db,
         sql`select course_run_key as key from credential_configs where kind = 'course-run'`,

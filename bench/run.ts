@@ -3,7 +3,8 @@
  * Run on a quiet machine; figures vary with load.
  */
 import { benchCatalogSync } from './catalog-sync.ts';
-import { benchCredentials } from './credentials.ts';
+import { benchCertificates } from './certificates.ts';
+import { benchCredentials, type Measure } from './credentials.ts';
 
 const which = process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'all';
 const args = process.argv.slice(which === 'all' ? 2 : 3);
@@ -27,11 +28,23 @@ if (which === 'all' || which === 'catalog') {
 if (which === 'all' || which === 'credentials') {
   console.log('Credentials API on PostgreSQL (1,000,000 credentials), next to a bare Fastify route');
   const results = await benchCredentials(args);
+  printMeasures(results);
+}
+
+if (which === 'all' || which === 'certificates') {
+  console.log('Certificate pages on PostgreSQL (1,000,000 credentials), next to a bare Fastify page');
+  printMeasures(await benchCertificates(args), { ratio: true });
+}
+
+/** Laurel's figure next to the bare route's (and, with `ratio`, as a share of it) and the target. */
+function printMeasures(results: Measure[], { ratio = false } = {}) {
+  const figure = (value: number, unit: string) => `${value.toFixed(unit === 'ms' ? 2 : 0)} ${unit}`;
   console.table(
     results.map((r) => ({
       measure: r.name,
-      Laurel: `${r.laurel.toFixed(r.unit === 'ms' ? 2 : 0)} ${r.unit}`,
-      'bare Fastify': r.bare === null ? '' : `${r.bare.toFixed(r.unit === 'ms' ? 2 : 0)} ${r.unit}`,
+      Laurel: figure(r.laurel, r.unit),
+      'bare Fastify': r.bare === null ? '' : figure(r.bare, r.unit),
+      ...(ratio && { 'Laurel / bare': r.bare ? `${Math.round((100 * r.laurel) / r.bare)}%` : '' }),
       target: r.target,
       met: r.target === '' ? '' : r.met ? 'yes' : 'NO',
     })),
