@@ -420,6 +420,13 @@ const MATRIX: Row[] = [
     expected: permit(['staff'], 404),
   },
   {
+    route: 'PATCH /api/v2/catalog/organizations/{uuid}/',
+    note: 'config:write; unknown',
+    url: '/api/v2/catalog/organizations/6a2b58c1-0000-4000-8000-000000000000/',
+    body: { certificate_logo: null },
+    expected: permit(['staff'], 404),
+  },
+  {
     route: 'GET /api/v2/assets/',
     note: 'config:read',
     url: '/api/v2/assets/',

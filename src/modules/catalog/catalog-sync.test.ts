@@ -20,6 +20,9 @@ function expectedFrom(data: CatalogData) {
     key: o.key,
     name: o.name,
     certificate_logo_image_url: o.certificate_logo_image_url,
+    // Uploaded to Laurel, never copied from the catalog service.
+    certificate_logo: null,
+    certificate_logo_url: null,
     retired: false,
   }));
   const courses = data.courses.map((c) => ({

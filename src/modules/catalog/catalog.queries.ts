@@ -1,6 +1,8 @@
 import { type SQL, and, asc, count, eq, inArray } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../platform/db/database.ts';
+import { assetPath } from '../certificates/asset-path.ts';
+import { assets } from '../certificates/certificates.schema.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import {
   courseOwners,
@@ -33,6 +35,37 @@ async function counted<T>(db: Db, table: PgTable, where: SQL | undefined, rows: 
 }
 
 /** Read models for the catalog API: one query for the page, one per relation for the page's rows. */
+const organizationsWithLogos = (db: Db) =>
+  db
+    .select({ org: organizations, logoUuid: assets.uuid, logoSha256: assets.sha256 })
+    .from(organizations)
+    .leftJoin(assets, eq(assets.id, organizations.logoAssetId));
+
+function organizationOut(row: {
+  org: typeof organizations.$inferSelect;
+  logoUuid: string | null;
+  logoSha256: string | null;
+}) {
+  const { org } = row;
+  return {
+    uuid: org.uuid,
+    key: org.key,
+    name: org.name,
+    certificate_logo_image_url: org.certificateLogoImageUrl,
+    certificate_logo: row.logoUuid,
+    certificate_logo_url: row.logoSha256 && assetPath(row.logoSha256),
+    retired: org.retiredAt !== null,
+  };
+}
+
+/** One organization of the site by UUID, as the catalog API lists it. */
+export async function findOrganization(db: Db, siteId: number, uuid: string) {
+  const [row] = await organizationsWithLogos(db).where(
+    and(eq(organizations.siteId, siteId), eq(organizations.uuid, uuid)),
+  );
+  return row && organizationOut(row);
+}
+
 export function createCatalogQueries() {
   const orgsOf = async (
     db: Db,
@@ -62,24 +95,13 @@ export function createCatalogQueries() {
         db,
         organizations,
         where,
-        db
-          .select()
-          .from(organizations)
+        organizationsWithLogos(db)
           .where(where)
           .orderBy(asc(organizations.id))
           .limit(page.limit)
           .offset(page.offset),
       );
-      return {
-        count: total,
-        results: rows.map((org) => ({
-          uuid: org.uuid,
-          key: org.key,
-          name: org.name,
-          certificate_logo_image_url: org.certificateLogoImageUrl,
-          retired: org.retiredAt !== null,
-        })),
-      };
+      return { count: total, results: rows.map(organizationOut) };
     },
 
     async courses(db: Db, siteId: number, filter: CatalogFilter, page: Page) {

@@ -8,6 +8,7 @@ import type {
   PathwayItem,
   ProgramItem,
 } from './catalog-items.ts';
+import { assets } from '../certificates/certificates.schema.ts';
 import { courseRuns, courses, organizations, pathways, programs } from './catalog.schema.ts';
 
 /** Tables whose rows are synced by UUID, and what names them in reports. */
@@ -105,6 +106,32 @@ export function createCatalogRepository() {
         .from(table)
         .where(and(eq(table.siteId, siteId), inArray(table.uuid, uuids)));
       return new Map(rows.filter((row) => row.retiredAt === null).map((row) => [row.uuid, row.hash]));
+    },
+
+    /** The id of the site's organization with this UUID, if any. */
+    async organizationId(db: Db, siteId: number, uuid: string): Promise<number | undefined> {
+      const [row] = await db
+        .select({ id: organizations.id })
+        .from(organizations)
+        .where(and(eq(organizations.siteId, siteId), eq(organizations.uuid, uuid)));
+      return row?.id;
+    },
+
+    /** The id of the site's image asset with this UUID, if any. */
+    async assetId(db: Db, siteId: number, uuid: string): Promise<number | undefined> {
+      const [row] = await db
+        .select({ id: assets.id })
+        .from(assets)
+        .where(and(eq(assets.siteId, siteId), eq(assets.uuid, uuid)));
+      return row?.id;
+    },
+
+    /** Sets the logo Laurel shows for an organization (the catalog sync never touches it). */
+    async setOrganizationLogo(db: Db, id: number, logoAssetId: number | null): Promise<void> {
+      await db
+        .update(organizations)
+        .set({ logoAssetId, updatedAt: new Date() })
+        .where(eq(organizations.id, id));
     },
 
     /** Organizations, as given. Returns how many were new. */

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { drfDate } from '../../platform/http/formats.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
+import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import type { CatalogFilter } from './catalog.queries.ts';
 import type { CatalogService } from './catalog.service.ts';
@@ -24,6 +25,10 @@ const Organization = Type.Object(
     key: Type.String(),
     name: Type.String(),
     certificate_logo_image_url: Nullable(Type.String()),
+    certificate_logo: Nullable(
+      Type.String({ description: 'The uploaded image (asset UUID) certificates show as its logo' }),
+    ),
+    certificate_logo_url: Nullable(Type.String()),
     ...Retired,
   },
   { $id: 'CatalogOrganization' },
@@ -174,6 +179,31 @@ export function catalogRoutes(catalog: CatalogService): FastifyPluginAsyncTypebo
         },
       );
     }
+
+    app.patch(
+      '/api/v2/catalog/organizations/:uuid/',
+      {
+        preValidation: requirePermission('config:write'),
+        schema: {
+          tags: ['catalog'],
+          summary: "Set the logo certificates show for an organization (an uploaded image's UUID, or null)",
+          params: Type.Object({ uuid: Type.String({ maxLength: 64 }) }),
+          // Null first: with type coercion, null would otherwise become an empty string.
+          body: Type.Object(
+            { certificate_logo: Type.Union([Type.Null(), Type.String({ maxLength: 64 })]) },
+            { additionalProperties: false },
+          ),
+          response: { 200: Organization },
+        },
+      },
+      async (request) =>
+        catalog.setOrganizationLogo(
+          request.site,
+          request.params.uuid,
+          request.body.certificate_logo,
+          actorOf(request),
+        ),
+    );
 
     app.post(
       '/api/v2/catalog/sync/',

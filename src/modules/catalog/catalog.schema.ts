@@ -20,6 +20,7 @@ const syncColumns = () => ({
   contentHash: varchar('content_hash', { length: 64 }),
   retiredAt: timestamp('retired_at', { withTimezone: true }),
 });
+import { assets } from '../certificates/certificates.schema.ts';
 import { siteId } from '../sites/sites.schema.ts';
 
 /**
@@ -35,10 +36,16 @@ export const organizations = pgTable(
     key: varchar('key', { length: 255 }).notNull(),
     name: varchar('name', { length: 255 }).notNull().default(''),
     certificateLogoImageUrl: text('certificate_logo_image_url'),
+    /** The logo certificates show, uploaded to Laurel (the catalog's URL is elsewhere, and pages load nothing from elsewhere). */
+    logoAssetId: ref('logo_asset_id').references(() => assets.id, { onDelete: 'restrict' }),
     ...syncColumns(),
     ...timestamps(),
   },
-  (t) => [uniqueIndex('organizations_site_uuid_key').on(t.siteId, t.uuid), index().on(t.siteId, t.key)],
+  (t) => [
+    uniqueIndex('organizations_site_uuid_key').on(t.siteId, t.uuid),
+    index().on(t.siteId, t.key),
+    index().on(t.logoAssetId),
+  ],
 );
 
 export const courses = pgTable(

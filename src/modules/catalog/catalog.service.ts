@@ -2,10 +2,11 @@ import { type ChangeTokens, changeKeys } from '../../platform/cache/change-token
 import type { Database } from '../../platform/db/database.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { Page } from '../../platform/http/pagination.ts';
+import { parseUuid } from '../../platform/ids.ts';
 import type { JobQueue } from '../../platform/jobs/jobs.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
 import type { Site, SitesService } from '../sites/sites.service.ts';
-import type { CatalogQueries, CatalogFilter } from './catalog.queries.ts';
+import { type CatalogQueries, type CatalogFilter, findOrganization } from './catalog.queries.ts';
 import type { CatalogRepository } from './catalog.repository.ts';
 import type { SyncOptions, SyncReport, CatalogSync } from './catalog-sync.ts';
 import { MAX_PAGE_SIZE } from './catalog-source.ts';
@@ -145,6 +146,34 @@ export function createCatalogService(deps: CatalogServiceDeps) {
 
     list: (kind: keyof CatalogQueries, siteId: number, filter: CatalogFilter, page: Page) =>
       queries[kind](database.db, siteId, filter, page),
+
+    /**
+     * Sets the uploaded image (asset UUID, or null for none) that certificates show as an
+     * organization's logo; answers the organization as the catalog API shows it.
+     */
+    async setOrganizationLogo(site: Site, organizationUuid: string, logo: string | null, actor: Actor) {
+      const { db } = database;
+      const uuid = parseUuid(organizationUuid);
+      const id = uuid ? await deps.repository.organizationId(db, site.id, uuid) : undefined;
+      const before = uuid ? await findOrganization(db, site.id, uuid) : undefined;
+      if (!uuid || id === undefined || !before) throw new NotFoundError();
+      const logoUuid = logo === null ? null : parseUuid(logo);
+      const logoAssetId = logoUuid === null ? null : await deps.repository.assetId(db, site.id, logoUuid);
+      if (logo !== null && logoAssetId == null)
+        throw ValidationError.field('certificate_logo', 'No image of this site has that UUID.');
+      await db.transaction(async (tx) => {
+        await deps.repository.setOrganizationLogo(tx, id, logoAssetId ?? null);
+        await audit.record(tx, actor, {
+          siteId: site.id,
+          action: 'organization.logo-set',
+          targetType: 'organization',
+          targetId: uuid,
+          changes: { certificate_logo: [before.certificate_logo, logo] },
+        });
+      });
+      await changes.bump(changeKeys.siteCertificates(site.id));
+      return findOrganization(db, site.id, uuid);
+    },
   };
 }
 

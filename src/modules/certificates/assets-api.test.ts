@@ -139,6 +139,45 @@ describe('image assets (/api/v2/assets/ and /assets/{sha256})', () => {
       expect((await serve(bad)).statusCode).toBe(404);
   });
 
+  it("shows an organization's uploaded logo on its certificates, kept across catalog syncs", async () => {
+    const course = env.catalog.data.courses[2]!;
+    const owner = course.owners[0]!;
+    const logo = (await upload(await solid(200, 60).png().toBuffer(), 'image/png', '?name=logo.png')).json();
+    const url = `/api/v2/catalog/organizations/${owner.uuid}/`;
+    const set = await api('PATCH', url, { certificate_logo: logo.uuid });
+    expect(set.statusCode).toBe(200);
+    expect(set.json()).toMatchObject({
+      key: owner.key,
+      certificate_logo: logo.uuid,
+      certificate_logo_url: `/assets/${logo.sha256}`,
+    });
+    await t.app.laurel.services.catalog.syncSite(env.site, {}, CLI_ACTOR);
+    const issued = await t.app.inject({
+      method: 'POST',
+      url: '/api/v2/credentials/',
+      headers: await env.as('lms_worker'),
+      payload: {
+        username: 'logo-learner',
+        credential: { course_run_key: course.course_runs[0]!.key, mode: 'verified' },
+      },
+    });
+    const page = await t.app.inject({
+      method: 'GET',
+      url: `/credentials/${issued.json().uuid.replace(/-/g, '')}/`,
+    });
+    expect(page.body).toContain(`<img class="logo" src="/assets/${logo.sha256}" alt="${owner.key}">`);
+    expect((await api('DELETE', `/api/v2/assets/${logo.uuid}/`)).statusCode).toBe(409);
+    expect(
+      (await api('PATCH', url, { certificate_logo: '6a2b58c1-0000-4000-8000-000000000000' })).statusCode,
+    ).toBe(400);
+    expect((await api('PATCH', url, { certificate_logo: 'not-a-uuid' })).statusCode).toBe(400);
+    expect((await api('PATCH', url, {})).statusCode).toBe(400);
+    expect((await api('PATCH', url, { certificate_logo: null })).json()).toMatchObject({
+      certificate_logo: null,
+    });
+    expect((await api('DELETE', `/api/v2/assets/${logo.uuid}/`)).statusCode).toBe(204);
+  });
+
   it('signs certificates with a signatory image, and keeps an image in use from deletion', async () => {
     const asset = (
       await upload(await solid(300, 100).png().toBuffer(), 'image/png', '?name=dean.png')

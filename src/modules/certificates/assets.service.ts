@@ -89,7 +89,7 @@ export function createAssetsService(deps: {
         });
       } catch (error) {
         if (isStillReferenced(error))
-          throw new ConflictError('A signatory still shows this image: change the signatory first.');
+          throw new ConflictError('A signatory or organization still shows this image: change it first.');
         throw error;
       }
       await changes.bump(changeKeys.siteCertificates(site.id));

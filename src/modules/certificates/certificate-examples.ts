@@ -11,8 +11,8 @@ export const EXAMPLE_PROGRAM_TYPES = {
 export type ExampleProgramType = keyof typeof EXAMPLE_PROGRAM_TYPES;
 
 const ORGANIZATIONS = [
-  { key: 'LaurelX', name: 'Laurel University' },
-  { key: 'OpenScienceX', name: 'Open Science Institute' },
+  { key: 'LaurelX', name: 'Laurel University', logoSha256: null },
+  { key: 'OpenScienceX', name: 'Open Science Institute', logoSha256: null },
 ];
 
 /**

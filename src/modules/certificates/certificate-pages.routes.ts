@@ -2,7 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { requestOrigin } from '../../platform/http/origin.ts';
-import { type ShownCredentials, certificateUuid } from '../credentials/shown-credentials.ts';
+import {
+  type PublicCredential,
+  type ShownCredentials,
+  certificateUuid,
+} from '../credentials/shown-credentials.ts';
 import type { AssetsService } from './assets.service.ts';
 import type { CertificateCache, CertificatePage } from './certificate-cache.ts';
 import { EXAMPLE_PROGRAM_TYPES, type ExampleProgramType, exampleCredential } from './certificate-examples.ts';
@@ -10,7 +14,7 @@ import { CERTIFICATE_LANGUAGES } from './certificate-messages.ts';
 import type { PdfPrinter } from './certificate-pdf.ts';
 import { type CertificateRenderer, TemplateError } from './certificate-renderer.ts';
 import { OWNER_BANNER_SLOT, shareLinks } from './certificate-sharing.ts';
-import { certificateLinks, certificateView } from './certificate-view.ts';
+import { type CertificateView, certificateLinks, certificateView } from './certificate-view.ts';
 import type { SocialCards } from './social-card.ts';
 import type { TemplatesService } from './templates.service.ts';
 
@@ -64,23 +68,27 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
     return { credential, view: await certificateView(request.site, credential, links) };
   }
 
-  /** The page as cached, or rendered now with the site's templates (the built-in design if they fail). */
+  /** Renders with the site's templates; a stored template that fails on this data gives way to the built-in design. */
+  async function render(request: FastifyRequest, credential: PublicCredential, view: CertificateView) {
+    const parts = await templates.partsFor(request.site, credential);
+    return renderer.render(view, parts).catch((error: unknown) => {
+      if (!(error instanceof TemplateError)) throw error;
+      request.log.warn(
+        { err: error, templates: [...parts.values()].map((part) => part.uuid) },
+        'template failed',
+      );
+      return renderer.render(view);
+    });
+  }
+
+  /** The page as cached, or rendered now. */
   function certificatePage(request: FastifyRequest, uuid: string): Promise<CertificatePage | undefined> {
     const { site } = request;
     return pages.page(site.id, requestOrigin(request), uuid, async () => {
       const found = await publicView(request, uuid);
       if (!found) return undefined;
       const { credential, view } = found;
-      const parts = await templates.partsFor(site, credential);
-      // A stored template that fails on this credential's data must not take the page down with it.
-      const rendered = await renderer.render(view, parts).catch((error: unknown) => {
-        if (!(error instanceof TemplateError)) throw error;
-        request.log.warn(
-          { err: error, templates: [...parts.values()].map((part) => part.uuid) },
-          'template failed',
-        );
-        return renderer.render(view);
-      });
+      const rendered = await render(request, credential, view);
       const ownerBanner = await renderer.renderOwnerBanner(view, shareLinks(site, view));
       return { ...rendered, userId: credential.learner.id, ownerBanner };
     });
@@ -135,6 +143,27 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
           .header('cache-control', 'no-cache')
           .header('content-disposition', `inline; filename="certificate-${request.params.id}.pdf"`)
           .send(pdf);
+      },
+    );
+
+    // A real configuration with the signed-in staff member as its learner, dated now, in the site's templates.
+    app.get(
+      '/credentials/example/:config/',
+      { schema: { hide: true, params: Type.Object({ config: Type.String({ maxLength: 64 }) }) } },
+      async (request, reply) => {
+        const { principal } = request;
+        if (!principal) return reply.redirect(`/login/?next=${encodeURIComponent(request.url)}`, 302);
+        if (!principal.permissions.has('config:read')) {
+          const message = 'Previews of certificate configurations are for staff.';
+          return reply.page('message', { title: 'Not allowed', message }, 403);
+        }
+        const learner = { id: principal.userId, username: principal.username, fullName: '' };
+        const credential = await shown.previewConfig(request.site, request.params.config, learner);
+        if (!credential) return notFound(reply);
+        const links = { page: `${requestOrigin(request)}${request.url}`, card: '', pdf: '' };
+        const view = await certificateView(request.site, credential, links);
+        const { html } = await render(request, credential, { ...view, search_indexing: false });
+        return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
       },
     );
 

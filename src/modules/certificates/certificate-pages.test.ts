@@ -212,6 +212,32 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
     ).toBe(404);
   });
 
+  it('previews a real configuration for staff, with them as the learner', async () => {
+    const key = env.catalog.data.courses[8]!.course_runs[0]!.key;
+    const created = await api('POST', '/api/v2/course_certificates/', {
+      course_id: key,
+      certificate_type: 'verified',
+      title: 'Previewed Course',
+    });
+    expect(created.statusCode).toBe(201);
+    const url = `/credentials/example/${created.json().uuid}/`;
+    const preview = await t.app.inject({ method: 'GET', url, headers: staff });
+    expect(preview.statusCode).toBe(200);
+    expect(preview.headers['cache-control']).toBe('no-store');
+    expect(preview.body).toContain('Previewed Course');
+    expect(preview.body).toContain('data-testid="learner-name">staff<');
+    const anonymous = await t.app.inject({ method: 'GET', url });
+    expect(anonymous.statusCode).toBe(302);
+    expect(anonymous.headers.location).toBe(`/login/?next=${encodeURIComponent(url)}`);
+    expect((await t.app.inject({ method: 'GET', url, headers: await env.as('a-learner') })).statusCode).toBe(
+      403,
+    );
+    const unknown = '/credentials/example/6a2b58c1-0000-4000-8000-000000000000/';
+    expect((await t.app.inject({ method: 'GET', url: unknown, headers: staff })).statusCode).toBe(404);
+    const otherStaff = { ...(await env.as('staff', { administrator: true })), host: 'other.example.org' };
+    expect((await t.app.inject({ method: 'GET', url, headers: otherStaff })).statusCode).toBe(404);
+  });
+
   it('escapes what learners and administrators wrote', async () => {
     await nameLearner('mallory', '<script>alert(1)</script>');
     const hex = await award('mallory');

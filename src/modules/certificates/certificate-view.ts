@@ -43,7 +43,7 @@ export interface CertificateView {
     hours_of_effort: string;
   };
   learner: { name: string };
-  organizations: { key: string; name: string }[];
+  organizations: { key: string; name: string; logo_url: string }[];
   signatories: { name: string; title: string; organization: string; image_url: string }[];
   qr_svg: string;
 }
@@ -81,6 +81,7 @@ export async function certificateView(
   const organizations = credential.organizations.map((organization) => ({
     key: organization.key,
     name: organizationName(organization, config.useOrgName),
+    logo_url: organization.logoSha256 ? assetPath(organization.logoSha256) : '',
   }));
   const listed = new Intl.ListFormat(lang, { type: 'conjunction' }).format(organizations.map((o) => o.name));
   const platform = site.platformName || site.name;

@@ -5,6 +5,8 @@ import { type Db, queryRows } from '../../platform/db/database.ts';
 export interface ShownOrganization {
   key: string;
   name: string;
+  /** Content hash of the logo uploaded for it, when there is one. */
+  logoSha256: string | null;
 }
 
 /** A signatory as a certificate shows it, in the configuration's order. */
@@ -16,16 +18,8 @@ export interface ShownSignatory {
   imageSha256: string | null;
 }
 
-/** Everything a certificate page shows of one awarded credential, read in one query. */
-export interface ShownCredential {
-  uuid: string;
-  status: 'awarded' | 'revoked';
-  awardedAt: Date;
-  dateOverride: Date | null;
-  /** Program credentials: the stored display date (null while there is none). */
-  visibleDate: Date | null;
-  updatedAt: Date;
-  learner: { id: number; username: string; fullName: string };
+/** A certificate configuration with the catalog and signatories its certificates show. */
+export interface ShownConfig {
   config: {
     uuid: string;
     kind: 'program' | 'course-run';
@@ -37,7 +31,7 @@ export interface ShownCredential {
     mode: string | null;
     updatedAt: Date;
   };
-  /** The program of a program credential. */
+  /** The program of a program configuration. */
   program: {
     uuid: string;
     title: string;
@@ -45,86 +39,124 @@ export interface ShownCredential {
     typeSlug: string;
     hoursOfEffort: number | null;
   } | null;
-  /** The course run of a course credential (and the title it is shown under). */
+  /** The course run of a course configuration (and the title it is shown under). */
   courseRun: { key: string; title: string } | null;
   /** The program's authoring organizations, or the owners of the run's course, in catalog order. */
   organizations: ShownOrganization[];
   signatories: ShownSignatory[];
 }
 
-interface Row {
+/** Everything a certificate page shows of one awarded credential, read in one query. */
+export interface ShownCredential extends ShownConfig {
   uuid: string;
   status: 'awarded' | 'revoked';
-  awarded_at: string | Date;
-  date_override: string | Date | null;
-  visible_date: string | Date | null;
-  updated_at: string | Date;
-  user_id: number | string;
-  username: string;
-  full_name: string;
+  awardedAt: Date;
+  dateOverride: Date | null;
+  /** Program credentials: the stored display date (null while there is none). */
+  visibleDate: Date | null;
+  updatedAt: Date;
+  learner: { id: number; username: string; fullName: string };
+}
+
+type Timestamp = string | Date;
+
+interface ConfigRow {
   config_uuid: string;
   kind: 'program' | 'course-run';
   title: string | null;
   language: string | null;
   use_org_name: boolean;
   include_hours_of_effort: boolean;
-  certificate_available_date: string | Date | null;
+  certificate_available_date: Timestamp | null;
   mode: string | null;
-  config_updated_at: string | Date;
-  program: {
-    uuid: string;
-    title: string;
-    type: string;
-    typeSlug: string;
-    hoursOfEffort: number | null;
-  } | null;
-  course_run: { key: string; title: string } | null;
+  config_updated_at: Timestamp;
+  program: ShownConfig['program'];
+  course_run: ShownConfig['courseRun'];
   organizations: ShownOrganization[];
   signatories: ShownSignatory[];
 }
 
-const date = (value: string | Date) => new Date(value);
-const maybeDate = (value: string | Date | null) => (value === null ? null : new Date(value));
+interface CredentialRow extends ConfigRow {
+  uuid: string;
+  status: 'awarded' | 'revoked';
+  awarded_at: Timestamp;
+  date_override: Timestamp | null;
+  visible_date: Timestamp | null;
+  updated_at: Timestamp;
+  user_id: number | string;
+  username: string;
+  full_name: string;
+}
 
-/** Reads credentials as their public pages show them (learner, configuration, catalog, signatories). */
+const date = (value: Timestamp) => new Date(value);
+const maybeDate = (value: Timestamp | null) => (value === null ? null : new Date(value));
+
+/** The columns of a configuration `cc` and, as JSON, the catalog and signatories it shows. */
+const CONFIG_COLUMNS = sql`
+  cc.uuid as config_uuid, cc.kind, cc.title, cc.language, cc.use_org_name,
+  cc.include_hours_of_effort, cc.certificate_available_date, cc.mode,
+  cc.updated_at as config_updated_at,
+  (select json_build_object('uuid', p.uuid, 'title', p.title, 'type', p.type,
+      'typeSlug', p.type_slug, 'hoursOfEffort', p.total_hours_of_effort)
+    from programs p where p.id = cc.program_id) as program,
+  (select json_build_object('key', r.key, 'title', coalesce(r.title_override, c.title))
+    from course_runs r join courses c on c.id = r.course_id
+    where r.site_id = cc.site_id and r.key = cc.course_run_key) as course_run,
+  coalesce(
+    (select json_agg(json_build_object('key', o.key, 'name', o.name, 'logoSha256', logo.sha256)
+        order by pao.position)
+      from program_authoring_organizations pao
+      join organizations o on o.id = pao.organization_id
+      left join assets logo on logo.id = o.logo_asset_id
+      where pao.program_id = cc.program_id),
+    (select json_agg(json_build_object('key', o.key, 'name', o.name, 'logoSha256', logo.sha256)
+        order by co.position)
+      from course_runs r
+      join course_owners co on co.course_id = r.course_id
+      join organizations o on o.id = co.organization_id
+      left join assets logo on logo.id = o.logo_asset_id
+      where r.site_id = cc.site_id and r.key = cc.course_run_key),
+    '[]'::json) as organizations,
+  coalesce(
+    (select json_agg(json_build_object('name', s.name, 'title', s.title,
+        'organizationNameOverride', s.organization_name_override, 'imageSha256', a.sha256)
+        order by ccs.position)
+      from credential_config_signatories ccs
+      join signatories s on s.id = ccs.signatory_id
+      left join assets a on a.id = s.image_asset_id
+      where ccs.config_id = cc.id),
+    '[]'::json) as signatories`;
+
+function shownConfig(row: ConfigRow): ShownConfig {
+  return {
+    config: {
+      uuid: row.config_uuid,
+      kind: row.kind,
+      title: row.title,
+      language: row.language,
+      useOrgName: row.use_org_name,
+      includeHoursOfEffort: row.include_hours_of_effort,
+      certificateAvailableDate: maybeDate(row.certificate_available_date),
+      mode: row.mode,
+      updatedAt: date(row.config_updated_at),
+    },
+    program: row.program,
+    courseRun: row.course_run,
+    organizations: row.organizations,
+    signatories: row.signatories,
+  };
+}
+
+/** Reads credentials and configurations as certificate pages show them, each in one query. */
 export function createShownCredentialsRepository() {
   return {
     /** The credential with this UUID on this site, whatever its status, or undefined. */
     async find(db: Db, siteId: number, uuid: string): Promise<ShownCredential | undefined> {
-      const [row] = await queryRows<Row>(
+      const [row] = await queryRows<CredentialRow>(
         db,
         sql`
           select uc.uuid, uc.status, uc.awarded_at, uc.date_override, uc.visible_date, uc.updated_at,
-            uc.user_id, u.username, u.full_name,
-            cc.uuid as config_uuid, cc.kind, cc.title, cc.language, cc.use_org_name,
-            cc.include_hours_of_effort, cc.certificate_available_date, cc.mode,
-            cc.updated_at as config_updated_at,
-            (select json_build_object('uuid', p.uuid, 'title', p.title, 'type', p.type,
-                'typeSlug', p.type_slug, 'hoursOfEffort', p.total_hours_of_effort)
-              from programs p where p.id = cc.program_id) as program,
-            (select json_build_object('key', r.key, 'title', coalesce(r.title_override, c.title))
-              from course_runs r join courses c on c.id = r.course_id
-              where r.site_id = cc.site_id and r.key = cc.course_run_key) as course_run,
-            coalesce(
-              (select json_agg(json_build_object('key', o.key, 'name', o.name) order by pao.position)
-                from program_authoring_organizations pao
-                join organizations o on o.id = pao.organization_id
-                where pao.program_id = cc.program_id),
-              (select json_agg(json_build_object('key', o.key, 'name', o.name) order by co.position)
-                from course_runs r
-                join course_owners co on co.course_id = r.course_id
-                join organizations o on o.id = co.organization_id
-                where r.site_id = cc.site_id and r.key = cc.course_run_key),
-              '[]'::json) as organizations,
-            coalesce(
-              (select json_agg(json_build_object('name', s.name, 'title', s.title,
-                  'organizationNameOverride', s.organization_name_override, 'imageSha256', a.sha256)
-                  order by ccs.position)
-                from credential_config_signatories ccs
-                join signatories s on s.id = ccs.signatory_id
-                left join assets a on a.id = s.image_asset_id
-                where ccs.config_id = cc.id),
-              '[]'::json) as signatories
+            uc.user_id, u.username, u.full_name, ${CONFIG_COLUMNS}
           from user_credentials uc
           join users u on u.id = uc.user_id
           join credential_configs cc on cc.id = uc.config_id
@@ -132,6 +164,7 @@ export function createShownCredentialsRepository() {
       );
       if (!row) return undefined;
       return {
+        ...shownConfig(row),
         uuid: row.uuid,
         status: row.status,
         awardedAt: date(row.awarded_at),
@@ -139,22 +172,17 @@ export function createShownCredentialsRepository() {
         visibleDate: maybeDate(row.visible_date),
         updatedAt: date(row.updated_at),
         learner: { id: Number(row.user_id), username: row.username, fullName: row.full_name },
-        config: {
-          uuid: row.config_uuid,
-          kind: row.kind,
-          title: row.title,
-          language: row.language,
-          useOrgName: row.use_org_name,
-          includeHoursOfEffort: row.include_hours_of_effort,
-          certificateAvailableDate: maybeDate(row.certificate_available_date),
-          mode: row.mode,
-          updatedAt: date(row.config_updated_at),
-        },
-        program: row.program,
-        courseRun: row.course_run,
-        organizations: row.organizations,
-        signatories: row.signatories,
       };
+    },
+
+    /** The configuration with this UUID on this site, as its certificates would show it, or undefined. */
+    async findConfig(db: Db, siteId: number, configUuid: string): Promise<ShownConfig | undefined> {
+      const [row] = await queryRows<ConfigRow>(
+        db,
+        sql`select ${CONFIG_COLUMNS} from credential_configs cc
+          where cc.site_id = ${siteId} and cc.uuid = ${configUuid}`,
+      );
+      return row && shownConfig(row);
     },
   };
 }

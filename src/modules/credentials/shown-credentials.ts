@@ -6,6 +6,12 @@ import type { ShownCredential, ShownCredentialsRepository } from './shown-creden
 
 export type { ShownCredential, ShownOrganization, ShownSignatory } from './shown-credentials.repository.ts';
 
+/** Who a staff preview pretends holds the certificate. */
+export type PreviewLearner = ShownCredential['learner'];
+
+/** The id preview certificates carry: no credential has it. */
+const PREVIEW_UUID = '00000000-0000-7000-8000-000000000000';
+
 /** A credential the public may see, with the date its certificate shows. */
 export interface PublicCredential extends ShownCredential {
   issuedOn: Date;
@@ -48,6 +54,32 @@ export function createShownCredentials(deps: {
       const credential = await repository.find(database.db, site.id, uuid);
       const issuedOn = credential && publicDate(credential, clock.now());
       return credential && issuedOn ? { ...credential, issuedOn } : undefined;
+    },
+
+    /**
+     * A configuration's certificate as if `learner` had been awarded it now, for staff to see a real
+     * configuration before anyone holds it; undefined when the site has no such configuration.
+     */
+    async previewConfig(
+      site: Site,
+      configUuid: string,
+      learner: PreviewLearner,
+    ): Promise<PublicCredential | undefined> {
+      const parsed = parseUuid(configUuid);
+      const shown = parsed ? await repository.findConfig(database.db, site.id, parsed) : undefined;
+      if (!shown) return undefined;
+      const now = clock.now();
+      return {
+        ...shown,
+        uuid: PREVIEW_UUID,
+        status: 'awarded',
+        awardedAt: now,
+        dateOverride: null,
+        visibleDate: now,
+        updatedAt: now,
+        learner,
+        issuedOn: now,
+      };
     },
 
     /**
