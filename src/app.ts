@@ -248,6 +248,7 @@ export function createServices(
       audit,
       renderer: certificateRenderer,
       shown: shownCredentials,
+      cache,
       changes,
     }),
     certificatePages: createCertificateCache(cache, changes),

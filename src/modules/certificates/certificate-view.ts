@@ -135,6 +135,7 @@ export async function certificateView(
       organization: signatory.organizationNameOverride || firstOrganization,
       image_url: signatory.imageSha256 ? assetPath(signatory.imageSha256) : '',
     })),
-    qr_svg: await QRCode.toString(url, { type: 'svg', margin: 0, errorCorrectionLevel: 'M' }),
+    // A fixed mask: choosing the best of eight was most of the cost of a cold page, and any mask scans.
+    qr_svg: await QRCode.toString(url, { type: 'svg', margin: 0, errorCorrectionLevel: 'M', maskPattern: 2 }),
   };
 }

@@ -1,9 +1,9 @@
-import { type SQL, and, asc, count, desc, eq, or, sql } from 'drizzle-orm';
+import { type SQL, and, asc, count, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
 import { templateVersions, templates } from './certificates.schema.ts';
-import type { StoredTemplate, TemplateMatch, TemplatePart, TemplateScope } from './template-resolution.ts';
+import type { StoredTemplate, TemplatePart, TemplateScope } from './template-resolution.ts';
 
 export type TemplateRow = typeof templates.$inferSelect;
 export type TemplateVersionRow = typeof templateVersions.$inferSelect;
@@ -123,9 +123,8 @@ export function createTemplatesRepository() {
       return row;
     },
 
-    /** The current bodies of the site's templates stored for any place in `chain`, any part. */
-    async currentFor(db: Db, siteId: number, chain: TemplateMatch[]): Promise<StoredTemplate[]> {
-      if (chain.length === 0) return [];
+    /** The current body of every template of the site. */
+    async currentOfSite(db: Db, siteId: number): Promise<StoredTemplate[]> {
       const rows = await db
         .select({
           part: templates.part,
@@ -136,16 +135,7 @@ export function createTemplatesRepository() {
           body: currentBody,
         })
         .from(templates)
-        .where(
-          and(
-            eq(templates.siteId, siteId),
-            or(
-              ...chain.map((match) =>
-                and(eq(templates.scope, match.scope), eq(templates.scopeKey, match.key)),
-              ),
-            ),
-          ),
-        );
+        .where(eq(templates.siteId, siteId));
       return rows as StoredTemplate[];
     },
   };

@@ -1,3 +1,4 @@
+import type { Cache } from '../../platform/cache/cache.ts';
 import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Database, Db } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
@@ -45,6 +46,8 @@ export interface PreviewRequest {
 }
 
 const CREDENTIAL_KINDS = ['program', 'course-run'] as const;
+/** A site's templates stay cached this long at most; any change to them replaces the entry at once. */
+const TEMPLATES_SECONDS = 3600;
 /** Where sample certificates pretend to live while a template is checked. */
 const SAMPLE_LINKS = { page: 'https://example.org/credentials/example/', card: '', pdf: '' };
 
@@ -92,9 +95,10 @@ export function createTemplatesService(deps: {
   audit: AuditService;
   renderer: CertificateRenderer;
   shown: ShownCredentials;
+  cache: Cache;
   changes: ChangeTokens;
 }) {
-  const { database, repository, audit, renderer, shown, changes } = deps;
+  const { database, repository, audit, renderer, shown, cache, changes } = deps;
   const { db } = database;
 
   /** Runs a template change in one transaction; once it commits, the site's cached certificates are stale. */
@@ -254,10 +258,17 @@ export function createTemplatesService(deps: {
       return saveBody(site, uuid, earlier.body, actor, 'template.restored', { restored_version: version });
     },
 
-    /** The stored parts that replace built-in ones for this credential. */
+    /**
+     * The stored parts that replace built-in ones for this credential. A site's templates are cached
+     * under its certificates change token (read before the database, as for pages), so a cold page
+     * costs no template query.
+     */
     async partsFor(site: Site, credential: PublicCredential): Promise<Map<TemplatePart, StoredTemplate>> {
-      const chain = templateChain(credential);
-      return pickTemplates(chain, await repository.currentFor(db, site.id, chain));
+      const [token] = await changes.current([changeKeys.siteCertificates(site.id)]);
+      const stored = await cache.wrap(`certificate-templates:${site.id}:${token}`, TEMPLATES_SECONDS, () =>
+        repository.currentOfSite(db, site.id),
+      );
+      return pickTemplates(templateChain(credential), stored);
     },
 
     /** Renders a draft or stored template for a real credential of the site (any status) or sample data. */
