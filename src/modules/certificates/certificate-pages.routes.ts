@@ -14,7 +14,7 @@ import { CERTIFICATE_LANGUAGES } from './certificate-messages.ts';
 import type { PdfPrinter } from './certificate-pdf.ts';
 import { type CertificateRenderer, TemplateError } from './certificate-renderer.ts';
 import { OWNER_BANNER_SLOT, shareLinks } from './certificate-sharing.ts';
-import { type CertificateView, certificateLinks, certificateView } from './certificate-view.ts';
+import { type CertificateView, certificateLinks, certificateView, pageOnly } from './certificate-view.ts';
 import type { SocialCards } from './social-card.ts';
 import type { TemplatesService } from './templates.service.ts';
 
@@ -160,7 +160,7 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
         const learner = { id: principal.userId, username: principal.username, fullName: '' };
         const credential = await shown.previewConfig(request.site, request.params.config, learner);
         if (!credential) return notFound(reply);
-        const links = { page: `${requestOrigin(request)}${request.url}`, card: '', pdf: '' };
+        const links = pageOnly(`${requestOrigin(request)}${request.url}`);
         const view = await certificateView(request.site, credential, links);
         const { html } = await render(request, credential, { ...view, search_indexing: false });
         return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
@@ -179,7 +179,7 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
         } = request.query;
         const credential = exampleCredential(kind, programType);
         credential.config.language = language ?? null;
-        const links = { page: `${requestOrigin(request)}${request.url}`, card: '', pdf: '' };
+        const links = pageOnly(`${requestOrigin(request)}${request.url}`);
         const view = await certificateView(request.site, credential, links);
         const { html } = await renderer.render({ ...view, search_indexing: false });
         return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);

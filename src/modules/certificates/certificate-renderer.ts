@@ -6,10 +6,10 @@ import type { ShareLinks } from './certificate-sharing.ts';
 import type { CertificateView } from './certificate-view.ts';
 import { type StoredTemplate, TEMPLATE_PARTS, type TemplatePart } from './template-resolution.ts';
 
-/** A template may run this long per page; past it, rendering stops (the issue allows at most 1 s). */
-export const RENDER_LIMIT_MS = 300;
+/** A template may run this long per page; past it, rendering stops (hostile templates must stop within a second). */
+const RENDER_LIMIT_MS = 300;
 /** Pages larger than this are refused: no certificate needs it, and a runaway loop would. */
-export const MAX_PAGE_BYTES = 2 * 1024 * 1024;
+const MAX_PAGE_BYTES = 2 * 1024 * 1024;
 /** What liquidjs may allocate for one render (string building, ranges, joins), in its own units. */
 const MEMORY_LIMIT = 16 * 1024 * 1024;
 

@@ -53,7 +53,7 @@ const organizationName = (organization: { key: string; name: string }, useOrgNam
   (useOrgName && organization.name) || organization.key;
 
 /** The address where a credential's certificate is shown and verified. */
-export const certificateUrl = (origin: string, uuid: string) => `${origin}/credentials/${uuidHex(uuid)}/`;
+const certificateUrl = (origin: string, uuid: string) => `${origin}/credentials/${uuidHex(uuid)}/`;
 
 /** Where a certificate is shown, and its card and PDF ('' when it has none). */
 export interface CertificateLinks {
@@ -61,6 +61,9 @@ export interface CertificateLinks {
   card: string;
   pdf: string;
 }
+
+/** Links of a page that has no card or PDF: examples and previews. */
+export const pageOnly = (page: string): CertificateLinks => ({ page, card: '', pdf: '' });
 
 /** The links of a real credential's certificate at `origin`. */
 export function certificateLinks(origin: string, uuid: string, pdf: boolean): CertificateLinks {

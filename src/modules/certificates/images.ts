@@ -3,7 +3,7 @@ import { ValidationError } from '../../platform/errors.ts';
 /** An upload may be this large: a print-quality logo or signature is far smaller. */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 /** Images may have this many pixels (decoding more is how image bombs exhaust memory). */
-export const MAX_IMAGE_PIXELS = 25_000_000;
+const MAX_IMAGE_PIXELS = 25_000_000;
 /** SVGs are rasterized to fit this many pixels on their long side. */
 const SVG_RASTER_SIDE = 2048;
 

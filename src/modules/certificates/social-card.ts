@@ -3,8 +3,8 @@ import type { BlobStorage } from '../../platform/storage/storage.ts';
 import type { CertificateView } from './certificate-view.ts';
 
 /** The size Open Graph and X show large link previews at. */
-export const CARD_WIDTH = 1200;
-export const CARD_HEIGHT = 630;
+const CARD_WIDTH = 1200;
+const CARD_HEIGHT = 630;
 
 const escapeXml = (text: string) =>
   text.replace(

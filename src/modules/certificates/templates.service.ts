@@ -11,7 +11,7 @@ import type { Site } from '../sites/sites.service.ts';
 import { type ExampleProgramType, exampleCredential } from './certificate-examples.ts';
 import type { CertificateLanguage } from './certificate-messages.ts';
 import { type CertificateRenderer, TemplateError } from './certificate-renderer.ts';
-import { certificateView } from './certificate-view.ts';
+import { certificateView, pageOnly } from './certificate-view.ts';
 import {
   type StoredTemplate,
   type TemplatePart,
@@ -49,7 +49,7 @@ const CREDENTIAL_KINDS = ['program', 'course-run'] as const;
 /** A site's templates stay cached this long at most; any change to them replaces the entry at once. */
 const TEMPLATES_SECONDS = 3600;
 /** Where sample certificates pretend to live while a template is checked. */
-const SAMPLE_LINKS = { page: 'https://example.org/credentials/example/', card: '', pdf: '' };
+const SAMPLE_LINKS = pageOnly('https://example.org/credentials/example/');
 
 /** The key a scope needs: none for the site, a kind for kinds, some name for the rest. */
 function checkScopeKey(scope: TemplateScope, key: string): void {
@@ -285,11 +285,7 @@ export function createTemplatesService(deps: {
         if (!row) throw ValidationError.field('template', 'No template of this site has that UUID.');
         parts.set(row.template.part as TemplatePart, storedTemplate(row.template, row.body));
       }
-      const view = await certificateView(site, credential, {
-        page: `${origin}/credentials/preview/`,
-        card: '',
-        pdf: '',
-      });
+      const view = await certificateView(site, credential, pageOnly(`${origin}/credentials/preview/`));
       try {
         const rendered =
           request.body === undefined
