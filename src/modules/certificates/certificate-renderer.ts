@@ -105,6 +105,8 @@ export function createCertificateRenderer() {
     for (const [part, stored] of parts) templates[part] = stored.body;
     const engine = new Liquid({
       templates,
+      // Parsed once per engine: without it, liquidjs parses every template again on every render.
+      cache: true,
       outputEscape: 'escape',
       ownPropertyOnly: true,
       strictFilters: true,
@@ -147,6 +149,7 @@ export function createCertificateRenderer() {
     async renderOwnerBanner(view: CertificateView, share: ShareLinks): Promise<string> {
       bannerEngine ??= new Liquid({
         templates: { 'owner-banner': OWNER_BANNER },
+        cache: true,
         outputEscape: 'escape',
         ownPropertyOnly: true,
       });

@@ -71,6 +71,24 @@ export function certificateLinks(origin: string, uuid: string, pdf: boolean): Ce
   return { page, card: `${page}card.png`, pdf: pdf ? `${page}pdf` : '' };
 }
 
+/** Intl formatters per language, made once: making one costs more than rendering the rest of a view. */
+const formats = new Map<
+  CertificateLanguage,
+  { list: Intl.ListFormat; date: Intl.DateTimeFormat; number: Intl.NumberFormat }
+>();
+function formatsOf(lang: CertificateLanguage) {
+  let format = formats.get(lang);
+  if (!format) {
+    format = {
+      list: new Intl.ListFormat(lang, { type: 'conjunction' }),
+      date: new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }),
+      number: new Intl.NumberFormat(lang),
+    };
+    formats.set(lang, format);
+  }
+  return format;
+}
+
 /** Builds the data a certificate template renders for one credential. */
 export async function certificateView(
   site: Site,
@@ -86,13 +104,12 @@ export async function certificateView(
     name: organizationName(organization, config.useOrgName),
     logo_url: organization.logoSha256 ? assetPath(organization.logoSha256) : '',
   }));
-  const listed = new Intl.ListFormat(lang, { type: 'conjunction' }).format(organizations.map((o) => o.name));
+  const format = formatsOf(lang);
+  const listed = format.list.format(organizations.map((o) => o.name));
   const platform = site.platformName || site.name;
   const isProgram = config.kind === 'program';
   const hours = isProgram && config.includeHoursOfEffort ? program?.hoursOfEffort : null;
-  const issuedOn = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(
-    credential.issuedOn,
-  );
+  const issuedOn = format.date.format(credential.issuedOn);
   const firstOrganization = organizations[0]?.name ?? '';
 
   return {
@@ -126,9 +143,7 @@ export async function certificateView(
         .join(messages.clauseSeparator),
       issued_on: issuedOn,
       issued_on_iso: credential.issuedOn.toISOString().slice(0, 10),
-      hours_of_effort: hours
-        ? fill(messages.hoursOfEffort, { hours: new Intl.NumberFormat(lang).format(hours) })
-        : '',
+      hours_of_effort: hours ? fill(messages.hoursOfEffort, { hours: format.number.format(hours) }) : '',
     },
     learner: { name: credential.learner.fullName || credential.learner.username },
     organizations,
@@ -138,7 +153,13 @@ export async function certificateView(
       organization: signatory.organizationNameOverride || firstOrganization,
       image_url: signatory.imageSha256 ? assetPath(signatory.imageSha256) : '',
     })),
-    // A fixed mask: choosing the best of eight was most of the cost of a cold page, and any mask scans.
-    qr_svg: await QRCode.toString(url, { type: 'svg', margin: 0, errorCorrectionLevel: 'M', maskPattern: 2 }),
+    // One byte segment and a fixed mask: finding the smallest segmentation and the best of eight masks
+    // was most of the cost of a cold page, and the code scans as well without either.
+    qr_svg: await QRCode.toString([{ data: Buffer.from(url), mode: 'byte' }], {
+      type: 'svg',
+      margin: 0,
+      errorCorrectionLevel: 'M',
+      maskPattern: 2,
+    }),
   };
 }
