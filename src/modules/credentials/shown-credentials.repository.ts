@@ -1,5 +1,8 @@
-import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../../platform/db/database.ts';
+import { and, eq, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Db } from '../../platform/db/database.ts';
+import { users } from '../users/users.schema.ts';
+import { credentialConfigs, userCredentials } from './credentials.schema.ts';
 
 /** An organization as a certificate names it. */
 export interface ShownOrganization {
@@ -76,18 +79,6 @@ interface ConfigRow {
   signatories: ShownSignatory[];
 }
 
-interface CredentialRow extends ConfigRow {
-  uuid: string;
-  status: 'awarded' | 'revoked';
-  awarded_at: Timestamp;
-  date_override: Timestamp | null;
-  visible_date: Timestamp | null;
-  updated_at: Timestamp;
-  user_id: number | string;
-  username: string;
-  full_name: string;
-}
-
 const date = (value: Timestamp) => new Date(value);
 const maybeDate = (value: Timestamp | null) => (value === null ? null : new Date(value));
 
@@ -147,42 +138,74 @@ function shownConfig(row: ConfigRow): ShownConfig {
   };
 }
 
+/** A configuration as the certificates of the row `cc` show it, as one JSON object. */
+const CONFIG_JSON = sql<ConfigRow>`(select row_to_json(shown) from (select ${CONFIG_COLUMNS}) shown)`;
+const cc = alias(credentialConfigs, 'cc');
+
+/**
+ * Both queries are prepared statements: with their subqueries, planning them took longer than running
+ * them, and a prepared statement is planned once per connection.
+ */
+const prepareFind = (db: Db) =>
+  db
+    .select({
+      uuid: userCredentials.uuid,
+      status: userCredentials.status,
+      awardedAt: userCredentials.awardedAt,
+      dateOverride: userCredentials.dateOverride,
+      visibleDate: userCredentials.visibleDate,
+      updatedAt: userCredentials.updatedAt,
+      learner: { id: users.id, username: users.username, fullName: users.fullName },
+      config: CONFIG_JSON,
+    })
+    .from(userCredentials)
+    .innerJoin(users, eq(users.id, userCredentials.userId))
+    .innerJoin(cc, eq(cc.id, userCredentials.configId))
+    .where(
+      and(
+        eq(userCredentials.siteId, sql.placeholder('siteId')),
+        eq(userCredentials.uuid, sql.placeholder('uuid')),
+      ),
+    )
+    .prepare('shown_credential');
+
+const prepareFindConfig = (db: Db) =>
+  db
+    .select({ config: CONFIG_JSON })
+    .from(cc)
+    .where(and(eq(cc.siteId, sql.placeholder('siteId')), eq(cc.uuid, sql.placeholder('uuid'))))
+    .prepare('shown_config');
+
+/** Prepared statements are per database handle (tests open many). */
+function preparedPer<T>(prepare: (db: Db) => T): (db: Db) => T {
+  const statements = new WeakMap<Db, T>();
+  return (db) => {
+    let statement = statements.get(db);
+    if (!statement) {
+      statement = prepare(db);
+      statements.set(db, statement);
+    }
+    return statement;
+  };
+}
+
 /** Reads credentials and configurations as certificate pages show them, each in one query. */
 export function createShownCredentialsRepository() {
+  const findStatement = preparedPer(prepareFind);
+  const findConfigStatement = preparedPer(prepareFindConfig);
   return {
     /** The credential with this UUID on this site, whatever its status, or undefined. */
     async find(db: Db, siteId: number, uuid: string): Promise<ShownCredential | undefined> {
-      const [row] = await queryRows<CredentialRow>(
-        db,
-        sql`
-          select uc.uuid, uc.status, uc.awarded_at, uc.date_override, uc.visible_date, uc.updated_at,
-            uc.user_id, u.username, u.full_name, ${CONFIG_COLUMNS}
-          from user_credentials uc
-          join users u on u.id = uc.user_id
-          join credential_configs cc on cc.id = uc.config_id
-          where uc.site_id = ${siteId} and uc.uuid = ${uuid}`,
-      );
+      const [row] = await findStatement(db).execute({ siteId, uuid });
       if (!row) return undefined;
-      return {
-        ...shownConfig(row),
-        uuid: row.uuid,
-        status: row.status,
-        awardedAt: date(row.awarded_at),
-        dateOverride: maybeDate(row.date_override),
-        visibleDate: maybeDate(row.visible_date),
-        updatedAt: date(row.updated_at),
-        learner: { id: Number(row.user_id), username: row.username, fullName: row.full_name },
-      };
+      const { config, ...credential } = row;
+      return { ...shownConfig(config), ...credential };
     },
 
     /** The configuration with this UUID on this site, as its certificates would show it, or undefined. */
     async findConfig(db: Db, siteId: number, configUuid: string): Promise<ShownConfig | undefined> {
-      const [row] = await queryRows<ConfigRow>(
-        db,
-        sql`select ${CONFIG_COLUMNS} from credential_configs cc
-          where cc.site_id = ${siteId} and cc.uuid = ${configUuid}`,
-      );
-      return row && shownConfig(row);
+      const [row] = await findConfigStatement(db).execute({ siteId, uuid: configUuid });
+      return row && shownConfig(row.config);
     },
   };
 }
