@@ -118,6 +118,13 @@ export function createServices(
     retries: config.upstreamRetries,
   });
   const serviceTokens = createServiceTokens(http, cache);
+  const assets = createAssetsService({
+    database,
+    repository: createAssetsRepository(),
+    storage: createDiskStorage(join(config.dataDir, 'assets')),
+    audit,
+    changes,
+  });
   const users = createUsersService({
     database,
     repository: createUsersRepository(),
@@ -154,6 +161,7 @@ export function createServices(
     jobs,
     audit,
     changes,
+    assets,
     defaultPageSize: config.catalogPageSize,
     intervalMinutes: config.catalogSyncIntervalMinutes,
   });
@@ -202,6 +210,7 @@ export function createServices(
     catalog,
     audit,
     editing: configEditing,
+    assets,
   });
   const webhooks = createWebhooksService({
     database,
@@ -252,13 +261,7 @@ export function createServices(
       changes,
     }),
     certificatePages: createCertificateCache(cache, changes),
-    assets: createAssetsService({
-      database,
-      repository: createAssetsRepository(),
-      storage: createDiskStorage(join(config.dataDir, 'assets')),
-      audit,
-      changes,
-    }),
+    assets,
     courseCertificates,
     programConfigs,
     webhooks,

@@ -8,7 +8,6 @@ import type {
   PathwayItem,
   ProgramItem,
 } from './catalog-items.ts';
-import { assets } from '../certificates/certificates.schema.ts';
 import { courseRuns, courses, organizations, pathways, programs } from './catalog.schema.ts';
 
 /** Tables whose rows are synced by UUID, and what names them in reports. */
@@ -114,15 +113,6 @@ export function createCatalogRepository() {
         .select({ id: organizations.id })
         .from(organizations)
         .where(and(eq(organizations.siteId, siteId), eq(organizations.uuid, uuid)));
-      return row?.id;
-    },
-
-    /** The id of the site's image asset with this UUID, if any. */
-    async assetId(db: Db, siteId: number, uuid: string): Promise<number | undefined> {
-      const [row] = await db
-        .select({ id: assets.id })
-        .from(assets)
-        .where(and(eq(assets.siteId, siteId), eq(assets.uuid, uuid)));
       return row?.id;
     },
 

@@ -5,6 +5,7 @@ import type { Page } from '../../platform/http/pagination.ts';
 import { parseUuid } from '../../platform/ids.ts';
 import type { JobQueue } from '../../platform/jobs/jobs.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
+import type { AssetsService } from '../certificates/assets.service.ts';
 import type { Site, SitesService } from '../sites/sites.service.ts';
 import { type CatalogQueries, type CatalogFilter, findOrganization } from './catalog.queries.ts';
 import type { CatalogRepository } from './catalog.repository.ts';
@@ -29,6 +30,8 @@ export interface CatalogServiceDeps {
   jobs: JobQueue;
   audit: AuditService;
   changes: ChangeTokens;
+  /** Looks up uploaded images (organization logos). */
+  assets: Pick<AssetsService, 'idOf'>;
   defaultPageSize: number;
   /** Minutes between scheduled syncs of every site; 0 for none. */
   intervalMinutes: number;
@@ -157,12 +160,11 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       const id = uuid ? await deps.repository.organizationId(db, site.id, uuid) : undefined;
       const before = uuid ? await findOrganization(db, site.id, uuid) : undefined;
       if (!uuid || id === undefined || !before) throw new NotFoundError();
-      const logoUuid = logo === null ? null : parseUuid(logo);
-      const logoAssetId = logoUuid === null ? null : await deps.repository.assetId(db, site.id, logoUuid);
-      if (logo !== null && logoAssetId == null)
+      const logoAssetId = logo === null ? null : await deps.assets.idOf(site, logo);
+      if (logoAssetId === undefined)
         throw ValidationError.field('certificate_logo', 'No image of this site has that UUID.');
       await db.transaction(async (tx) => {
-        await deps.repository.setOrganizationLogo(tx, id, logoAssetId ?? null);
+        await deps.repository.setOrganizationLogo(tx, id, logoAssetId);
         await audit.record(tx, actor, {
           siteId: site.id,
           action: 'organization.logo-set',

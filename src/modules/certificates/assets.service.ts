@@ -38,6 +38,12 @@ export function createAssetsService(deps: {
     list: (site: Site, page: Page) => repository.list(db, site.id, page),
     get,
 
+    /** The row id of the site's image with this UUID, for what shows it to reference; undefined when none. */
+    async idOf(site: Site, uuid: string): Promise<number | undefined> {
+      const parsed = parseUuid(uuid);
+      return parsed ? (await repository.byUuid(db, site.id, parsed))?.id : undefined;
+    },
+
     /** Stores an upload; the same content again answers the asset already stored. */
     async upload(
       site: Site,

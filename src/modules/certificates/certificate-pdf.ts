@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../platform/chromium.ts';
 import { ServiceUnavailableError } from '../../platform/errors.ts';
 import type { BlobStorage } from '../../platform/storage/storage.ts';
 
@@ -34,22 +35,6 @@ export function createPdfPrinter(options: { chromiumPath: string; storage: BlobS
   let running = 0;
   const waiting: (() => void)[] = [];
 
-  async function launch(): Promise<Browser> {
-    const { chromium } = await import('playwright-core');
-    return chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-gpu',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-  }
-
   async function turn<T>(work: () => Promise<T>): Promise<T> {
     if (running >= CONCURRENT_PRINTS) await new Promise<void>((resolve) => waiting.push(resolve));
     running += 1;
@@ -76,7 +61,7 @@ export function createPdfPrinter(options: { chromiumPath: string; storage: BlobS
     paper: Paper,
     image: (sha256: string) => Promise<{ bytes: Buffer; contentType: string } | undefined>,
   ) {
-    browser ??= launch();
+    browser ??= launchChromium(chromiumPath);
     const context = await (await browser).newContext({ javaScriptEnabled: false });
     try {
       await context.route('**/*', async (route) => {

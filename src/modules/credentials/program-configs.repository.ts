@@ -109,15 +109,6 @@ export function createProgramConfigsRepository() {
       return row && withImage(row);
     },
 
-    /** The id of the site's image with this UUID (for a signatory to sign with), if there is one. */
-    async assetId(db: Db, siteId: number, uuid: string): Promise<number | undefined> {
-      const [row] = await db
-        .select({ id: assets.id })
-        .from(assets)
-        .where(and(eq(assets.siteId, siteId), eq(assets.uuid, uuid)));
-      return row?.id;
-    },
-
     async insertSignatory(db: Db, values: typeof signatories.$inferInsert): Promise<string> {
       const [row] = await db.insert(signatories).values(values).returning({ uuid: signatories.uuid });
       if (!row) throw new Error('insert into signatories returned no row');

@@ -4,6 +4,7 @@ import type { Page } from '../../platform/http/pagination.ts';
 import { parseUuid } from '../../platform/ids.ts';
 import { type Actor, type AuditService, diffForAudit } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
+import type { AssetsService } from '../certificates/assets.service.ts';
 import type { Site } from '../sites/sites.service.ts';
 import { type ConfigEditing, type ConfigPresentation, presentationValues } from './config-editing.ts';
 import type { CredentialsRepository } from './credentials.repository.ts';
@@ -29,8 +30,10 @@ export function createProgramConfigsService(deps: {
   catalog: CatalogService;
   audit: AuditService;
   editing: ConfigEditing;
+  /** Looks up uploaded images (signatures). */
+  assets: Pick<AssetsService, 'idOf'>;
 }) {
-  const { database, repository, credentials, catalog, audit, editing } = deps;
+  const { database, repository, credentials, catalog, audit, editing, assets } = deps;
   const { db } = database;
 
   const configValues = (input: ProgramConfigInput) => ({
@@ -50,8 +53,7 @@ export function createProgramConfigsService(deps: {
     const { image, ...fields } = input;
     if (image === undefined) return fields;
     if (image === null) return { ...fields, imageAssetId: null };
-    const parsed = parseUuid(image);
-    const imageAssetId = parsed ? await repository.assetId(db, site.id, parsed) : undefined;
+    const imageAssetId = await assets.idOf(site, image);
     if (imageAssetId === undefined)
       throw ValidationError.field('image', 'No image of this site has that UUID.');
     return { ...fields, imageAssetId };
