@@ -107,21 +107,17 @@ export function createCatalogRepository() {
       return new Map(rows.filter((row) => row.retiredAt === null).map((row) => [row.uuid, row.hash]));
     },
 
-    /** The id of the site's organization with this UUID, if any. */
-    async organizationId(db: Db, siteId: number, uuid: string): Promise<number | undefined> {
-      const [row] = await db
-        .select({ id: organizations.id })
-        .from(organizations)
-        .where(and(eq(organizations.siteId, siteId), eq(organizations.uuid, uuid)));
-      return row?.id;
-    },
-
     /** Sets the logo Laurel shows for an organization (the catalog sync never touches it). */
-    async setOrganizationLogo(db: Db, id: number, logoAssetId: number | null): Promise<void> {
+    async setOrganizationLogo(
+      db: Db,
+      siteId: number,
+      uuid: string,
+      logoAssetId: number | null,
+    ): Promise<void> {
       await db
         .update(organizations)
         .set({ logoAssetId, updatedAt: new Date() })
-        .where(eq(organizations.id, id));
+        .where(and(eq(organizations.siteId, siteId), eq(organizations.uuid, uuid)));
     },
 
     /** Organizations, as given. Returns how many were new. */

@@ -157,23 +157,25 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     async setOrganizationLogo(site: Site, organizationUuid: string, logo: string | null, actor: Actor) {
       const { db } = database;
       const uuid = parseUuid(organizationUuid);
-      const id = uuid ? await deps.repository.organizationId(db, site.id, uuid) : undefined;
       const before = uuid ? await findOrganization(db, site.id, uuid) : undefined;
-      if (!uuid || id === undefined || !before) throw new NotFoundError();
+      if (!uuid || !before) throw new NotFoundError();
       const logoAssetId = logo === null ? null : await deps.assets.idOf(site, logo);
       if (logoAssetId === undefined)
         throw ValidationError.field('certificate_logo', 'No image of this site has that UUID.');
-      await db.transaction(async (tx) => {
-        await deps.repository.setOrganizationLogo(tx, id, logoAssetId);
-        await audit.record(tx, actor, {
-          siteId: site.id,
-          action: 'organization.logo-set',
-          targetType: 'organization',
-          targetId: uuid,
-          changes: { certificate_logo: [before.certificate_logo, logo] },
-        });
-      });
-      await changes.bump(changeKeys.siteCertificates(site.id));
+      await changes.commit(
+        db,
+        async (tx) => {
+          await deps.repository.setOrganizationLogo(tx, site.id, uuid, logoAssetId);
+          await audit.record(tx, actor, {
+            siteId: site.id,
+            action: 'organization.logo-set',
+            targetType: 'organization',
+            targetId: uuid,
+            changes: { certificate_logo: [before.certificate_logo, logo] },
+          });
+        },
+        changeKeys.siteCertificates(site.id),
+      );
       return findOrganization(db, site.id, uuid);
     },
   };

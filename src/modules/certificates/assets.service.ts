@@ -83,22 +83,25 @@ export function createAssetsService(deps: {
     async delete(site: Site, uuid: string, actor: Actor): Promise<void> {
       const asset = await get(site, uuid);
       try {
-        await db.transaction(async (tx) => {
-          await repository.delete(tx, asset.id);
-          await audit.record(tx, actor, {
-            siteId: site.id,
-            action: 'asset.deleted',
-            targetType: 'asset',
-            targetId: asset.uuid,
-            changes: { sha256: [asset.sha256, null] },
-          });
-        });
+        await changes.commit(
+          db,
+          async (tx) => {
+            await repository.delete(tx, asset.id);
+            await audit.record(tx, actor, {
+              siteId: site.id,
+              action: 'asset.deleted',
+              targetType: 'asset',
+              targetId: asset.uuid,
+              changes: { sha256: [asset.sha256, null] },
+            });
+          },
+          changeKeys.siteCertificates(site.id),
+        );
       } catch (error) {
         if (isStillReferenced(error))
           throw new ConflictError('A signatory or organization still shows this image: change it first.');
         throw error;
       }
-      await changes.bump(changeKeys.siteCertificates(site.id));
     },
 
     /** The bytes of the site's asset with this content hash, for serving; undefined when it has none. */

@@ -102,11 +102,8 @@ export function createTemplatesService(deps: {
   const { db } = database;
 
   /** Runs a template change in one transaction; once it commits, the site's cached certificates are stale. */
-  async function change<T>(site: Site, work: (tx: Db) => Promise<T>): Promise<T> {
-    const result = await db.transaction(work);
-    await changes.bump(changeKeys.siteCertificates(site.id));
-    return result;
-  }
+  const change = <T>(site: Site, work: (tx: Db) => Promise<T>): Promise<T> =>
+    changes.commit(db, work, changeKeys.siteCertificates(site.id));
 
   /** Refuses a body that would not render a sample certificate of every kind it may be used for. */
   async function check(

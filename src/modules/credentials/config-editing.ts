@@ -40,11 +40,8 @@ export function createConfigEditing(deps: {
   const { db } = database;
 
   /** Runs a configuration change in one transaction; once it commits, the site's cached certificates are stale. */
-  async function change<T>(site: Site, work: (tx: Db) => Promise<T>): Promise<T> {
-    const result = await db.transaction(work);
-    await changes.bump(changeKeys.siteCertificates(site.id));
-    return result;
-  }
+  const change = <T>(site: Site, work: (tx: Db) => Promise<T>): Promise<T> =>
+    changes.commit(db, work, changeKeys.siteCertificates(site.id));
 
   /** The ids of the site's signatories named, in order; a 400 on `signatories` for unknown or repeated ones. */
   async function signatoryIdsFor(tx: Db, site: Site, uuids: string[]): Promise<number[]> {

@@ -1,5 +1,5 @@
 import { type SQL, and, asc, count, eq, getTableColumns, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../../platform/db/database.ts';
+import { type Db, preparedPer, queryRows } from '../../platform/db/database.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { courseRuns, courses, programCourseRuns, programs } from '../catalog/catalog.schema.ts';
@@ -103,10 +103,9 @@ export function createCredentialsRepository() {
       .leftJoin(programs, eq(programs.id, credentialConfigs.programId));
 
   /**
-   * A learner's credentials, the list the LMS and learner records ask for most: a statement prepared
-   * once per database handle, so PostgreSQL plans it once rather than at every request.
+   * A learner's credentials, the list the LMS and learner records ask for most, as a prepared
+   * statement.
    */
-  const prepared = new WeakMap<Db, ReturnType<typeof prepareLearnersPage>>();
   const prepareLearnersPage = (db: Db) =>
     joined(db)
       .where(
@@ -119,14 +118,7 @@ export function createCredentialsRepository() {
       .limit(sql.placeholder('limit'))
       .offset(sql.placeholder('offset'))
       .prepare('credentials_of_learner');
-  const learnersPage = (db: Db) => {
-    let statement = prepared.get(db);
-    if (!statement) {
-      statement = prepareLearnersPage(db);
-      prepared.set(db, statement);
-    }
-    return statement;
-  };
+  const learnersPage = preparedPer(prepareLearnersPage);
 
   function where(db: Db, filter: CredentialFilter): SQL | undefined {
     let inProgram: SQL | undefined;

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { Db } from '../../platform/db/database.ts';
+import { type Db, preparedPer } from '../../platform/db/database.ts';
 import { users } from '../users/users.schema.ts';
 import { credentialConfigs, userCredentials } from './credentials.schema.ts';
 
@@ -175,19 +175,6 @@ const prepareFindConfig = (db: Db) =>
     .from(cc)
     .where(and(eq(cc.siteId, sql.placeholder('siteId')), eq(cc.uuid, sql.placeholder('uuid'))))
     .prepare('shown_config');
-
-/** Prepared statements are per database handle (tests open many). */
-function preparedPer<T>(prepare: (db: Db) => T): (db: Db) => T {
-  const statements = new WeakMap<Db, T>();
-  return (db) => {
-    let statement = statements.get(db);
-    if (!statement) {
-      statement = prepare(db);
-      statements.set(db, statement);
-    }
-    return statement;
-  };
-}
 
 /** Reads credentials and configurations as certificate pages show them, each in one query. */
 export function createShownCredentialsRepository() {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Db } from '../db/database.ts';
 import type { Cache } from './cache.ts';
 
 /** Tokens live this long; one that expires or is evicted is replaced, which only costs a re-render. */
@@ -37,6 +38,16 @@ export function createChangeTokens(cache: Cache) {
           return (await cache.get<string>(key)) ?? '';
         }),
       );
+    },
+
+    /**
+     * Runs `work` in one transaction and, once it has committed, marks `keys` changed: the order
+     * readers rely on (bumping before the commit would let one cache the old state as new).
+     */
+    async commit<T>(db: Db, work: (tx: Db) => Promise<T>, ...keys: string[]): Promise<T> {
+      const result = await db.transaction(work);
+      await this.bump(...keys);
+      return result;
     },
 
     /** Marks these things changed: anything cached under their old tokens is stale from now on. */

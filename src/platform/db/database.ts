@@ -18,6 +18,22 @@ export async function queryRows<T = Record<string, unknown>>(db: Db, query: SQL)
   return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 }
 
+/**
+ * A prepared statement per database handle, made on first use: PostgreSQL then plans it once per
+ * connection rather than at every execution (tests open many handles, so one statement each).
+ */
+export function preparedPer<T>(prepare: (db: Db) => T): (db: Db) => T {
+  const statements = new WeakMap<Db, T>();
+  return (db) => {
+    let statement = statements.get(db);
+    if (!statement) {
+      statement = prepare(db);
+      statements.set(db, statement);
+    }
+    return statement;
+  };
+}
+
 export type Engine = 'pglite' | 'postgres';
 
 /** An open database: the Drizzle handle plus what the platform needs to run it. */
