@@ -260,7 +260,7 @@ export function createServices(
       cache,
       changes,
     }),
-    certificatePages: createCertificateCache(cache, changes),
+    certificatePages: createCertificateCache(changes),
     assets,
     courseCertificates,
     programConfigs,

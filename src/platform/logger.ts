@@ -1,28 +1,73 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 
+/** Keys whose values are replaced with "[redacted]" at the top of a log record and one level down. */
+export const SENSITIVE_KEYS: ReadonlySet<string> = new Set([
+  'authorization',
+  'cookie',
+  'password',
+  'secret',
+  'token',
+  'accessToken',
+  'clientSecret',
+  'oauthClientSecret',
+  'email',
+  'fullName',
+]);
+const CENSOR = '[redacted]';
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+
+function censored(record: Record<string, unknown>, depth: number): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key in record) {
+    const value = record[key];
+    const replacement = SENSITIVE_KEYS.has(key)
+      ? CENSOR
+      : depth > 0 && isPlainObject(value)
+        ? censored(value, depth - 1)
+        : value;
+    if (replacement !== value) {
+      copy ??= { ...record };
+      copy[key] = replacement;
+    }
+  }
+  return copy ?? record;
+}
+
 /**
- * Paths pino replaces with "[redacted]" wherever they appear in a log record. Request logs carry
- * headers only through these serializers, and domain code logs ids, never names or emails.
+ * A safety net for personal data and secrets, checked by hand rather than with pino's `redact`:
+ * its wildcard paths tripled the cost of every request's log line. Domain code logs ids, never
+ * names or emails; this catches a slip at the top of a record or one object down.
  */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-csrftoken"]',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.secret',
-  '*.token',
-  '*.accessToken',
-  '*.clientSecret',
-  '*.oauthClientSecret',
-  '*.email',
-  '*.fullName',
-];
+const censorSensitive = (record: Record<string, unknown>) => censored(record, 1);
+
+/**
+ * What a request's log line shows of it. The query string is left out: Open edX clients put
+ * usernames there (`?username=`), and logs carry no personal data. Headers are never logged.
+ */
+const serializers = {
+  req: (request: {
+    method: string;
+    url: string;
+    hostname: string;
+    ip: string;
+    socket?: { remotePort?: number };
+  }) => ({
+    method: request.method,
+    path: request.url.split('?', 1)[0],
+    host: request.hostname,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  }),
+  res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
+};
 
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    formatters: { log: censorSensitive },
+    serializers,
     base: { service: 'laurel' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

@@ -32,7 +32,7 @@ export interface TestApp {
 /** The real app on a fresh database of its own. */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: Pick<AppOptions, 'clock'> = {},
+  options: Pick<AppOptions, 'clock' | 'logger'> = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = testConfig({ DATABASE_URL: database.url, ...env });

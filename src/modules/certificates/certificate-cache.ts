@@ -1,9 +1,11 @@
-import type { Cache } from '../../platform/cache/cache.ts';
+import { LRUCache } from 'lru-cache';
 import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { RenderedCertificate } from './certificate-renderer.ts';
 
 /** A rendered page is kept this long at most; changes invalidate it long before. */
 const PAGE_SECONDS = 3600;
+/** Room for the rendered pages of one instance (a default page and its banner take about 8 kB). */
+const PAGES_MAX_BYTES = 32 * 1024 * 1024;
 
 /** A certificate page as served: the page, whose it is, and the banner its owner sees on it. */
 export interface CertificatePage extends RenderedCertificate {
@@ -12,7 +14,8 @@ export interface CertificatePage extends RenderedCertificate {
 }
 
 /** A cached certificate page and the change tokens it was rendered under. */
-interface CachedPage extends CertificatePage {
+interface CachedPage {
+  page: CertificatePage;
   tokens: (string | null)[];
 }
 
@@ -21,12 +24,17 @@ const sameTokens = (a: (string | null)[], b: string[]) =>
 
 /**
  * Rendered certificate pages, kept until something they show changes: the credential, the learner
- * (their name), or anything site-wide (configurations, templates, assets, catalog). A warm page costs
- * two cache reads and no database query; see change-tokens.ts for why it is never stale.
+ * (their name), or anything site-wide (configurations, templates, assets, catalog). The pages stay
+ * in each instance's memory, ready to send; only their change tokens live in the shared cache, so a
+ * warm page costs a few token reads and no database query, and a change made on one instance is seen
+ * by all (see change-tokens.ts for why it is never stale).
  */
-export function createCertificateCache(cache: Cache, tokens: ChangeTokens) {
-  const pageKey = (siteId: number, origin: string, uuid: string) =>
-    `certificate-page:${siteId}:${origin}:${uuid}`;
+export function createCertificateCache(tokens: ChangeTokens) {
+  const pages = new LRUCache<string, CachedPage>({
+    maxSize: PAGES_MAX_BYTES,
+    sizeCalculation: ({ page }) => page.html.length + page.ownerBanner.length,
+    ttl: PAGE_SECONDS * 1000,
+  });
   const dependencies = (siteId: number, uuid: string, userId?: number) => [
     changeKeys.siteCertificates(siteId),
     changeKeys.credential(uuid),
@@ -45,18 +53,17 @@ export function createCertificateCache(cache: Cache, tokens: ChangeTokens) {
       uuid: string,
       load: () => Promise<CertificatePage | undefined>,
     ): Promise<CertificatePage | undefined> {
-      const key = pageKey(siteId, origin, uuid);
-      const cached = await cache.get<CachedPage>(key);
-      const before = await tokens.current(dependencies(siteId, uuid, cached?.userId));
-      if (cached && sameTokens(cached.tokens, before)) return cached;
+      const key = `${siteId}:${origin}:${uuid}`;
+      const cached = pages.get(key);
+      const before = await tokens.current(dependencies(siteId, uuid, cached?.page.userId));
+      if (cached && sameTokens(cached.tokens, before)) return cached.page;
       const loaded = await load();
       if (!loaded) {
-        if (cached) await cache.delete(key);
+        pages.delete(key);
         return undefined;
       }
-      const complete = cached?.userId === loaded.userId;
-      const entry: CachedPage = { ...loaded, tokens: complete ? before : [...before, null] };
-      await cache.set(key, entry, PAGE_SECONDS);
+      const complete = cached?.page.userId === loaded.userId;
+      pages.set(key, { page: loaded, tokens: complete ? before : [...before, null] });
       return loaded;
     },
   };

@@ -29,12 +29,23 @@ export interface SitesServiceDeps {
 export function createSitesService({ database, repository, audit, cache, changes }: SitesServiceDeps) {
   const { db } = database;
 
-  /** Dates come back from the cache as strings; sites are used with Date fields. */
-  const revive = (site: Site): Site => ({
-    ...site,
-    createdAt: new Date(site.createdAt),
-    updatedAt: new Date(site.updatedAt),
-  });
+  /**
+   * Dates come back from the cache as strings; sites are used with Date fields. The in-process cache
+   * hands out one frozen copy of an entry, so its revived site is made once and shared, frozen too.
+   */
+  const revived = new WeakMap<Site, Site>();
+  const revive = (cached: Site): Site => {
+    let site = revived.get(cached);
+    if (!site) {
+      site = Object.freeze({
+        ...cached,
+        createdAt: new Date(cached.createdAt),
+        updatedAt: new Date(cached.updatedAt),
+      });
+      revived.set(cached, site);
+    }
+    return site;
+  };
 
   return {
     /** The site for a request's host, or undefined: an unknown host never falls back to another site. */

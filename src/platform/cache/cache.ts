@@ -1,6 +1,7 @@
 /**
  * A small key-value cache for values that can be recomputed: in-process by default, Redis when
- * REDIS_URL is set (so every instance sees the same entries and deletions). Values are JSON.
+ * REDIS_URL is set (so every instance sees the same entries and deletions). Values are JSON, and
+ * what `get` returns is read-only: the memory cache hands every reader the same frozen value.
  */
 export interface Cache {
   get<T>(key: string): Promise<T | undefined>;

@@ -1,27 +1,39 @@
 import { LRUCache } from 'lru-cache';
 import { type Cache, wrapWith } from './cache.ts';
 
+/** Freezes a value parsed from JSON, all the way down. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /**
- * In-process cache. Values are stored as JSON text so callers get a fresh copy each time (no shared
- * mutable objects) and both implementations behave alike.
+ * In-process cache. A value goes through JSON when stored, so readers see what Redis would give
+ * them (dates as strings, no functions), and is then frozen: every reader shares one copy without
+ * parsing it again, and none can change what the others see.
  */
 export function createMemoryCache(options: { maxEntries?: number; maxBytes?: number } = {}): Cache {
-  const lru = new LRUCache<string, string>({
+  const lru = new LRUCache<string, object | string | number | boolean>({
     max: options.maxEntries ?? 10_000,
     maxSize: options.maxBytes ?? 64 * 1024 * 1024,
-    sizeCalculation: (value, key) => value.length + key.length,
   });
+  const store = (key: string, value: unknown, ttlSeconds: number) => {
+    const text = JSON.stringify(value);
+    lru.set(key, deepFreeze(JSON.parse(text)), { ttl: ttlSeconds * 1000, size: text.length + key.length });
+  };
   const cache: Cache = {
     async get<T>(key: string) {
-      const text = lru.get(key);
-      return text === undefined ? undefined : (JSON.parse(text) as T);
+      return lru.get(key) as T | undefined;
     },
     async set(key, value, ttlSeconds) {
-      lru.set(key, JSON.stringify(value), { ttl: ttlSeconds * 1000 });
+      store(key, value, ttlSeconds);
     },
     async add(key, value, ttlSeconds) {
       if (lru.has(key)) return false;
-      lru.set(key, JSON.stringify(value), { ttl: ttlSeconds * 1000 });
+      store(key, value, ttlSeconds);
       return true;
     },
     async delete(...keys) {

@@ -1,0 +1,53 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../test/helpers/app.ts';
+import { createLogger } from './logger.ts';
+
+/** A logger at `info` writing its JSON lines into `lines`. */
+function capturingLogger(lines: Record<string, unknown>[]) {
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return createLogger('info', sink);
+}
+
+describe('logs', () => {
+  const lines: Record<string, unknown>[] = [];
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({}, { logger: capturingLogger(lines) });
+  });
+  afterAll(() => t.close());
+
+  it('log a request by its path, without query string or headers', async () => {
+    const response = await t.app.inject({
+      url: '/api/v2/credentials/?username=ann.learner',
+      headers: { authorization: 'JWT secret-looking-token', cookie: 'laurel_session=abc' },
+    });
+    expect(response.statusCode).toBe(401);
+    const line = lines.find((entry) => entry.msg === 'request completed');
+    expect(line?.req).toMatchObject({ method: 'GET', path: '/api/v2/credentials/' });
+    expect(line?.res).toEqual({ statusCode: 401 });
+    const text = JSON.stringify(lines);
+    for (const personal of ['ann.learner', 'secret-looking-token', 'laurel_session']) {
+      expect(text).not.toContain(personal);
+    }
+  });
+
+  it('redact sensitive keys at the top of a record and one object down, leaving the rest', () => {
+    const captured: Record<string, unknown>[] = [];
+    const logger = capturingLogger(captured);
+    const user = { id: 7, email: 'ann@example.org', fullName: 'Ann Learner' };
+    logger.info({ user, token: 'abc', count: 2 }, 'looked up');
+    expect(captured[0]).toMatchObject({
+      user: { id: 7, email: '[redacted]', fullName: '[redacted]' },
+      token: '[redacted]',
+      count: 2,
+    });
+    // The caller's object is left as it was.
+    expect(user.email).toBe('ann@example.org');
+  });
+});
