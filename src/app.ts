@@ -82,6 +82,7 @@ import { createUsersRepository } from './modules/users/users.repository.ts';
 import { createWebhooksRepository } from './modules/webhooks/webhooks.repository.ts';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { createWebhooksService } from './modules/webhooks/webhooks.service.ts';
+import { createWebhookEvents } from './modules/webhooks/webhook-events.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 import { VERSION } from './version.ts';
@@ -166,6 +167,13 @@ export function createServices(
     intervalMinutes: config.catalogSyncIntervalMinutes,
   });
   catalog.defineJobs();
+  const webhooksRepository = createWebhooksRepository();
+  const webhookEvents = createWebhookEvents({
+    repository: webhooksRepository,
+    jobs,
+    cache,
+    changes,
+  });
   const credentialsRepository = createCredentialsRepository();
   const completion = createProgramCompletionRepository();
   const credentials = createCredentialsService({
@@ -177,6 +185,7 @@ export function createServices(
       repository: credentialsRepository,
       completion,
       jobs,
+      webhookEvents,
       audit,
       clock,
       changes,
@@ -214,10 +223,11 @@ export function createServices(
   });
   const webhooks = createWebhooksService({
     database,
-    repository: createWebhooksRepository(),
+    repository: webhooksRepository,
     jobs,
     http,
     audit,
+    changes,
     clock,
     allowedHosts: config.webhookAllowedHosts
       .split(',')
@@ -226,7 +236,7 @@ export function createServices(
   });
   webhooks.defineJobs();
   const grades = createGradesService({
-    jobs,
+    webhookEvents,
     database,
     repository: createGradesRepository(),
     users,

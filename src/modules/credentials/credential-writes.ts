@@ -5,7 +5,7 @@ import type { JobQueue } from '../../platform/jobs/jobs.ts';
 import type { Actor, AuditEntry, AuditService } from '../audit/audit.service.ts';
 import type { Site } from '../sites/sites.service.ts';
 import type { WebhookEvent } from '../webhooks/webhooks.schema.ts';
-import { type WebhookEventData, emitWebhookEvents } from '../webhooks/webhooks.service.ts';
+import type { WebhookEventData, WebhookEvents } from '../webhooks/webhook-events.ts';
 import type {
   Attribute,
   CredentialEvent,
@@ -209,11 +209,12 @@ export function createCredentialWriter(deps: {
   repository: CredentialsRepository;
   completion: ProgramCompletionRepository;
   jobs: JobQueue;
+  webhookEvents: WebhookEvents;
   audit: AuditService;
   clock: Clock;
   changes: ChangeTokens;
 }) {
-  const { database, repository, completion, jobs, audit, clock, changes } = deps;
+  const { database, repository, completion, jobs, webhookEvents, audit, clock, changes } = deps;
 
   return async function applyChanges(site: Site, planned: PlannedChange[]): Promise<CredentialRow[]> {
     if (planned.length === 0) return [];
@@ -278,7 +279,7 @@ export function createCredentialWriter(deps: {
         events: writes.events,
       });
       await audit.recordMany(tx, writes.audit);
-      await emitWebhookEvents(jobs, tx, site.id, writes.webhooks);
+      await webhookEvents.emit(tx, site.id, writes.webhooks);
       if (writes.completions.length > 0)
         await jobs.enqueue<ProgramCompletionJob>(tx, PROGRAM_COMPLETION_JOB, {
           siteId: site.id,

@@ -1,6 +1,5 @@
 import type { Database, Db } from '../../platform/db/database.ts';
-import type { JobQueue } from '../../platform/jobs/jobs.ts';
-import { emitWebhookEvents } from '../webhooks/webhooks.service.ts';
+import type { WebhookEvents } from '../webhooks/webhook-events.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import { type Actor, type AuditService, diffForAudit } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
@@ -17,7 +16,7 @@ export interface GradeInput {
 }
 
 export interface GradesServiceDeps {
-  jobs: JobQueue;
+  webhookEvents: WebhookEvents;
   database: Database;
   repository: GradesRepository;
   users: UsersService;
@@ -32,7 +31,7 @@ export function createGradesService({
   users,
   catalog,
   audit,
-  jobs,
+  webhookEvents,
 }: GradesServiceDeps) {
   const { db } = database;
 
@@ -58,7 +57,7 @@ export function createGradesService({
     const diff = diffForAudit(created ? null : (grade as Record<string, unknown>), wanted);
     if (!created && Object.keys(diff).length > 0) await repository.update(tx, grade.id, wanted);
     if (Object.keys(diff).length > 0) {
-      await emitWebhookEvents(jobs, tx, site.id, [
+      await webhookEvents.emit(tx, site.id, [
         { event: 'grade.updated', payload: { grade_id: grade.id, changes: Object.keys(diff) } },
       ]);
       await audit.record(tx, actor, {

@@ -29,6 +29,15 @@ export function createWebhooksRepository() {
       return row;
     },
 
+    /** The events that at least one active subscription of the site wants. */
+    async subscribedEvents(db: Db, siteId: number): Promise<string[]> {
+      const rows = await db
+        .selectDistinct({ event: sql<string>`jsonb_array_elements_text(${webhookSubscriptions.events})` })
+        .from(webhookSubscriptions)
+        .where(and(eq(webhookSubscriptions.siteId, siteId), eq(webhookSubscriptions.isActive, true)));
+      return rows.map((row) => row.event);
+    },
+
     /** Active subscriptions of the site that want this event. */
     async subscribers(db: Db, siteId: number, event: WebhookEvent): Promise<Subscription[]> {
       return db

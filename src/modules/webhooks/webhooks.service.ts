@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
+import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Database, Db } from '../../platform/db/database.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { HttpClient } from '../../platform/http-client/http-client.ts';
@@ -11,36 +12,10 @@ import { type Actor, type AuditService, diffForAudit } from '../audit/audit.serv
 import type { Site } from '../sites/sites.service.ts';
 import { WEBHOOK_EVENTS, type WebhookEvent } from './webhooks.schema.ts';
 import type { WebhooksRepository } from './webhooks.repository.ts';
+import { type FanOut, WEBHOOK_FAN_OUT_JOB } from './webhook-events.ts';
 
-/** Enqueued by the module where an event happens, in its transaction; fans out to subscriptions. */
-export const WEBHOOK_FAN_OUT_JOB = 'webhooks.fan-out';
 const WEBHOOK_DELIVER_JOB = 'webhooks.deliver';
 const DELIVERY_RETRIES = 8;
-
-export interface WebhookEventData {
-  siteId: number;
-  event: WebhookEvent;
-  payload: Record<string, unknown>;
-}
-
-/** What one fan-out job carries: the events of one change set of a site, in order. */
-interface FanOut {
-  siteId: number;
-  events: Omit<WebhookEventData, 'siteId'>[];
-}
-
-/**
- * Queues a site's events for its subscribers through `tx`: they are sent only if the change commits.
- * The events of one change set travel in one job, however many there are.
- */
-export async function emitWebhookEvents(
-  jobs: JobQueue,
-  tx: Db,
-  siteId: number,
-  events: Omit<WebhookEventData, 'siteId'>[],
-): Promise<void> {
-  if (events.length > 0) await jobs.enqueue<FanOut>(tx, WEBHOOK_FAN_OUT_JOB, { siteId, events });
-}
 
 /** `sha256=<hex>` of `<timestamp>.<body>` under the subscription's secret. */
 export function signature(secret: string, timestamp: string, body: string): string {
@@ -59,10 +34,11 @@ export function createWebhooksService(deps: {
   jobs: JobQueue;
   http: HttpClient;
   audit: AuditService;
+  changes: ChangeTokens;
   clock: Clock;
   allowedHosts: readonly string[];
 }) {
-  const { database, repository, jobs, http, audit, clock, allowedHosts } = deps;
+  const { database, repository, jobs, http, audit, changes, clock, allowedHosts } = deps;
   const { db } = database;
 
   async function checked(input: SubscriptionInput): Promise<SubscriptionInput> {
@@ -89,12 +65,24 @@ export function createWebhooksService(deps: {
   }
 
   const record = (
+    executor: Db,
     actor: Actor,
     site: Site,
     action: string,
     targetId: string,
-    changes: Record<string, unknown> = {},
-  ) => audit.record(db, actor, { siteId: site.id, action, targetType: 'webhook', targetId, changes });
+    diff: Record<string, unknown> = {},
+  ) =>
+    audit.record(executor, actor, {
+      siteId: site.id,
+      action,
+      targetType: 'webhook',
+      targetId,
+      changes: diff,
+    });
+
+  /** Changes a site's subscriptions and audits it in one transaction; then its subscribed events are re-read. */
+  const changeSubscriptions = <T>(site: Site, work: (tx: Db) => Promise<T>) =>
+    changes.commit(db, work, changeKeys.webhookSubscriptions(site.id));
 
   async function queueDelivery(
     tx: Db,
@@ -175,17 +163,19 @@ export function createWebhooksService(deps: {
     ) {
       const valid = await checked(input);
       const secret = input.secret ?? randomBytes(32).toString('base64url');
-      const created = await repository.insertSubscription(db, {
-        siteId: site.id,
-        url: valid.url ?? input.url,
-        events: (valid.events ?? []) as WebhookEvent[],
-        secret,
+      return changeSubscriptions(site, async (tx) => {
+        const created = await repository.insertSubscription(tx, {
+          siteId: site.id,
+          url: valid.url ?? input.url,
+          events: (valid.events ?? []) as WebhookEvent[],
+          secret,
+        });
+        await record(tx, actor, site, 'webhook.created', created.uuid, {
+          url: [null, created.url],
+          events: [null, created.events],
+        });
+        return created;
       });
-      await record(actor, site, 'webhook.created', created.uuid, {
-        url: [null, created.url],
-        events: [null, created.events],
-      });
-      return created;
     },
 
     async update(site: Site, uuid: string, input: SubscriptionInput, actor: Actor) {
@@ -196,21 +186,20 @@ export function createWebhooksService(deps: {
         ...(valid.events !== undefined && { events: valid.events as WebhookEvent[] }),
         ...(valid.isActive !== undefined && { isActive: valid.isActive }),
       };
-      const updated = await repository.updateSubscription(db, existing.id, values);
-      await record(
-        actor,
-        site,
-        'webhook.updated',
-        existing.uuid,
-        diffForAudit(existing as Record<string, unknown>, values),
-      );
-      return updated;
+      return changeSubscriptions(site, async (tx) => {
+        const updated = await repository.updateSubscription(tx, existing.id, values);
+        const diff = diffForAudit(existing as Record<string, unknown>, values);
+        await record(tx, actor, site, 'webhook.updated', existing.uuid, diff);
+        return updated;
+      });
     },
 
     async unsubscribe(site: Site, uuid: string, actor: Actor) {
       const existing = await subscription(site, uuid);
-      await repository.deleteSubscription(db, existing.id);
-      await record(actor, site, 'webhook.deleted', existing.uuid);
+      await changeSubscriptions(site, async (tx) => {
+        await repository.deleteSubscription(tx, existing.id);
+        await record(tx, actor, site, 'webhook.deleted', existing.uuid);
+      });
     },
 
     async deliveries(site: Site, uuid: string, page: Page) {
@@ -225,7 +214,7 @@ export function createWebhooksService(deps: {
       const replayed = await db.transaction((tx) =>
         queueDelivery(tx, site.id, found.subscription.id, found.delivery.event, found.delivery.payload),
       );
-      await record(actor, site, 'webhook.replayed', found.subscription.uuid, {
+      await record(db, actor, site, 'webhook.replayed', found.subscription.uuid, {
         delivery: [found.delivery.uuid, replayed.uuid],
       });
       return replayed;

@@ -88,6 +88,16 @@ describe('webhooks', () => {
     ).toBe(400);
   });
 
+  it('queues no fan-out for events nobody subscribes to', async () => {
+    await award('zoe', catalog.data.courses[0]!.course_runs[1]!.key);
+    await settled();
+    const result = await t.database.db.execute(
+      sql`select count(*)::int as n from pgboss.job where name = 'webhooks.fan-out'`,
+    );
+    expect((result as unknown as { rows: { n: number }[] }).rows[0]?.n).toBe(0);
+  });
+
+  // The site's subscribed events were read (none) above: subscribing must make the next award count.
   it('subscribes, showing the secret once', async () => {
     const response = await call('POST', '/api/v2/webhooks/', {
       url: receiverUrl,

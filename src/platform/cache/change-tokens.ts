@@ -15,6 +15,8 @@ const TOKEN_SECONDS = 7 * 24 * 3600;
 export const changeKeys = {
   credential: (uuid: string) => `changes:credential:${uuid}`,
   user: (userId: number) => `changes:user:${userId}`,
+  /** Which events a site's webhook subscriptions want. */
+  webhookSubscriptions: (siteId: number) => `changes:webhook-subscriptions:${siteId}`,
   /** Everything site-wide that certificates show: configurations, signatories, templates, assets, catalog, settings. */
   siteCertificates: (siteId: number) => `changes:site-certificates:${siteId}`,
 };
