@@ -195,6 +195,7 @@ export function createServices(
     users,
     catalog,
     clock,
+    changes,
   });
   credentials.defineJobs();
   const programConfigsRepository = createProgramConfigsRepository();

@@ -161,6 +161,15 @@ describe('course certificate configurations (/api/v2/course_certificates/)', () 
       expect(response.statusCode).toBe(400);
       expect(response.json().credential.course_run_key[0]).toContain('is not active');
     });
+
+    it('follows a configuration switched on and off between awards', async () => {
+      const toggle = (active: boolean) =>
+        call('PATCH', url(runKey, '?certificate_type=professional'), { is_active: active }, 'lms_worker');
+      expect((await toggle(true)).statusCode).toBe(200);
+      expect((await award('professional')).statusCode).toBe(201);
+      expect((await toggle(false)).statusCode).toBe(200);
+      expect((await award('professional')).statusCode).toBe(400);
+    });
   });
 
   describe('presentation and signatories', () => {

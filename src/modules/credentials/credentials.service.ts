@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { createBatcher } from '../../platform/batcher.ts';
 import type { Database } from '../../platform/db/database.ts';
@@ -60,6 +62,8 @@ const COMPLETION_ACTOR: Actor = { label: 'program-completion', source: 'program-
 const ISSUE_BATCH_SIZE = 200;
 /** Transactions of batched POSTs in flight at once per site. */
 const ISSUE_BATCH_CONCURRENCY = 1;
+/** Resolved configurations kept in process, across sites. */
+const KNOWN_CONFIGS = 20_000;
 
 /** A resolved configuration: what a credential of it shows. */
 interface Resolved {
@@ -91,11 +95,17 @@ export interface CredentialsServiceDeps {
   users: UsersService;
   catalog: CatalogService;
   clock: Clock;
+  changes: ChangeTokens;
 }
 
 export function createCredentialsService(deps: CredentialsServiceDeps) {
-  const { database, repository, users, catalog, clock, completion, jobs, sites, writer } = deps;
+  const { database, repository, users, catalog, clock, completion, jobs, sites, writer, changes } = deps;
   const { db } = database;
+  /**
+   * Active configurations by what requests name, looked up once while nothing site-wide changes:
+   * keyed by the site's certificate change token, which configuration edits and catalog syncs bump.
+   */
+  const knownConfigs = new LRUCache<string, Resolved>({ max: KNOWN_CONFIGS });
 
   async function programConfig(site: Site, subject: CredentialSubject): Promise<Resolved | ValidationError> {
     const uuid = parseUuid(subject.programUuid ?? '');
@@ -121,12 +131,16 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     subjects: CredentialSubject[],
     create: boolean,
   ): Promise<Map<string, Resolved | ValidationError | null>> {
+    const [token] = await changes.current([changeKeys.siteCertificates(site.id)]);
+    const knownKey = (key: string) => `${site.id}:${token}:${key}`;
     const resolved = new Map<string, Resolved | ValidationError | null>();
     const runSubjects = new Map<string, { runKey: string; mode: string }>();
     for (const subject of subjects) {
       const key = subjectKey(subject);
       if (resolved.has(key) || runSubjects.has(key)) continue;
-      if (subject.programUuid !== undefined) resolved.set(key, await programConfig(site, subject));
+      const known = knownConfigs.get(knownKey(key));
+      if (known) resolved.set(key, known);
+      else if (subject.programUuid !== undefined) resolved.set(key, await programConfig(site, subject));
       else if (!subject.courseRunKey) {
         resolved.set(
           key,
@@ -143,7 +157,12 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
         );
       } else runSubjects.set(key, { runKey: subject.courseRunKey, mode: subject.mode ?? '' });
     }
-    if (runSubjects.size === 0) return resolved;
+    const remember = () => {
+      for (const [key, value] of resolved)
+        if (value && !(value instanceof ValidationError)) knownConfigs.set(knownKey(key), value);
+      return resolved;
+    };
+    if (runSubjects.size === 0) return remember();
 
     const runKeys = [...new Set([...runSubjects.values()].map(({ runKey }) => runKey))];
     const runs = new Map((await catalog.courseRuns(site.id, runKeys)).map((run) => [run.key, run]));
@@ -189,7 +208,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
         );
       } else resolved.set(key, { config: shown(config), programUuid: null });
     }
-    return resolved;
+    return remember();
   }
 
   function checkRequest(request: IssueRequest): ValidationError | null {
