@@ -157,8 +157,7 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
           const message = 'Previews of certificate configurations are for staff.';
           return reply.page('message', { title: 'Not allowed', message }, 403);
         }
-        const learner = { id: principal.userId, username: principal.username, fullName: '' };
-        const credential = await shown.previewConfig(request.site, request.params.config, learner);
+        const credential = await shown.previewConfig(request.site, request.params.config, principal.userId);
         if (!credential) return notFound(reply);
         const links = pageOnly(`${requestOrigin(request)}${request.url}`);
         const view = await certificateView(request.site, credential, links);

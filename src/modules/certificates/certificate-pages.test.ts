@@ -31,7 +31,7 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
     t = env.t;
     await t.app.laurel.services.sites.create({ domain: 'other.example.org', name: 'Other' }, CLI_ACTOR);
     lms = await env.as('lms_worker');
-    staff = await env.as('staff', { administrator: true });
+    staff = await env.as('staff', { administrator: true, name: 'Stella Staff' });
   });
   afterAll(() => env?.close());
 
@@ -225,7 +225,8 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
     expect(preview.statusCode).toBe(200);
     expect(preview.headers['cache-control']).toBe('no-store');
     expect(preview.body).toContain('Previewed Course');
-    expect(preview.body).toContain('data-testid="learner-name">staff<');
+    // Under the staff member's name, as their token gives it.
+    expect(preview.body).toContain('data-testid="learner-name">Stella Staff<');
     const anonymous = await t.app.inject({ method: 'GET', url });
     expect(anonymous.statusCode).toBe(302);
     expect(anonymous.headers.location).toBe(`/login/?next=${encodeURIComponent(url)}`);

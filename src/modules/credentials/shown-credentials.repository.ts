@@ -189,6 +189,15 @@ export function createShownCredentialsRepository() {
       return { ...shownConfig(config), ...credential };
     },
 
+    /** A user as a certificate shows its learner, or undefined. */
+    async learner(db: Db, userId: number): Promise<ShownCredential['learner'] | undefined> {
+      const [row] = await db
+        .select({ id: users.id, username: users.username, fullName: users.fullName })
+        .from(users)
+        .where(eq(users.id, userId));
+      return row;
+    },
+
     /** The configuration with this UUID on this site, as its certificates would show it, or undefined. */
     async findConfig(db: Db, siteId: number, configUuid: string): Promise<ShownConfig | undefined> {
       const [row] = await findConfigStatement(db).execute({ siteId, uuid: configUuid });

@@ -6,9 +6,6 @@ import type { ShownCredential, ShownCredentialsRepository } from './shown-creden
 
 export type { ShownCredential, ShownOrganization, ShownSignatory } from './shown-credentials.repository.ts';
 
-/** Who a staff preview pretends holds the certificate. */
-export type PreviewLearner = ShownCredential['learner'];
-
 /** The id preview certificates carry: no credential has it. */
 const PREVIEW_UUID = '00000000-0000-7000-8000-000000000000';
 
@@ -57,17 +54,19 @@ export function createShownCredentials(deps: {
     },
 
     /**
-     * A configuration's certificate as if `learner` had been awarded it now, for staff to see a real
-     * configuration before anyone holds it; undefined when the site has no such configuration.
+     * A configuration's certificate as if the user `learnerId` (the staff member looking) had been
+     * awarded it now, under their name, for staff to see a real configuration before anyone holds it;
+     * undefined when the site has no such configuration.
      */
     async previewConfig(
       site: Site,
       configUuid: string,
-      learner: PreviewLearner,
+      learnerId: number,
     ): Promise<PublicCredential | undefined> {
       const parsed = parseUuid(configUuid);
       const shown = parsed ? await repository.findConfig(database.db, site.id, parsed) : undefined;
-      if (!shown) return undefined;
+      const learner = await repository.learner(database.db, learnerId);
+      if (!shown || !learner) return undefined;
       const now = clock.now();
       return {
         ...shown,
