@@ -116,7 +116,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
         retryDelaySeconds: 30,
         expireInSeconds: 3600,
         handler: async (data) => {
-          const site = (await sites.list()).find((candidate) => candidate.id === data.siteId);
+          const site = await sites.findById(data.siteId);
           if (!site) return { skipped: 'the site no longer exists' };
           const report = await this.syncSite(site, data, { label: `job:${CATALOG_SYNC_JOB}`, source: 'job' });
           // The catalog service failing is worth retrying later; bad items are not.

@@ -472,7 +472,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
         retryLimit: 5,
         retryDelaySeconds: 10,
         handler: async ({ siteId, checks }) => {
-          const site = (await sites.list()).find((candidate) => candidate.id === siteId);
+          const site = await sites.findById(siteId);
           if (!site) return { skipped: 'the site no longer exists' };
           const result = { awarded: 0, revoked: 0 };
           for (const { userId, courseRunKey } of checks) {

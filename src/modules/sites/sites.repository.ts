@@ -15,6 +15,11 @@ export function createSitesRepository() {
       return site;
     },
 
+    async findById(db: Db, id: number): Promise<Site | undefined> {
+      const [site] = await db.select().from(sites).where(eq(sites.id, id));
+      return site;
+    },
+
     async list(db: Db): Promise<Site[]> {
       return db.select().from(sites).orderBy(asc(sites.id));
     },

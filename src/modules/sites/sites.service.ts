@@ -64,6 +64,9 @@ export function createSitesService({ database, repository, audit, cache, changes
       return site;
     },
 
+    /** A site by id, as stored now (jobs carry ids; a site may have changed since they were queued). */
+    findById: (id: number) => repository.findById(db, id),
+
     list: () => repository.list(db),
 
     async create(input: Record<string, unknown>, actor: Actor): Promise<Site> {
