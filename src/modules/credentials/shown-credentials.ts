@@ -65,7 +65,7 @@ export function createShownCredentials(deps: {
     ): Promise<PublicCredential | undefined> {
       const parsed = parseUuid(configUuid);
       const shown = parsed ? await repository.findConfig(database.db, site.id, parsed) : undefined;
-      const learner = await repository.learner(database.db, learnerId);
+      const learner = shown && (await repository.learner(database.db, learnerId));
       if (!shown || !learner) return undefined;
       const now = clock.now();
       return {
