@@ -1,7 +1,7 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 
 /** Keys whose values are replaced with "[redacted]" at the top of a log record and one level down. */
-export const SENSITIVE_KEYS: ReadonlySet<string> = new Set([
+const SENSITIVE_KEYS: ReadonlySet<string> = new Set([
   'authorization',
   'cookie',
   'password',
