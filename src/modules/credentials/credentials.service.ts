@@ -13,6 +13,7 @@ import type { Site, SitesService } from '../sites/sites.service.ts';
 import { isValidUsername } from '../users/usernames.ts';
 import type { UsersService } from '../users/users.service.ts';
 import {
+  type CompletionCheck,
   type CredentialStatus,
   type CredentialWriter,
   type PlannedChange,
@@ -27,7 +28,7 @@ import type {
   CredentialsRepository,
   ShownConfig,
 } from './credentials.repository.ts';
-import type { ProgramCompletionRepository } from './program-completion.repository.ts';
+import type { CompletionState, ProgramCompletionRepository } from './program-completion.repository.ts';
 
 export type { CredentialStatus } from './credential-writes.ts';
 
@@ -58,6 +59,8 @@ export type IssueOutcome = CredentialRow | Error;
 
 type Decision = 'award' | 'revoke' | null;
 const COMPLETION_ACTOR: Actor = { label: 'program-completion', source: 'program-completion' };
+/** Learners whose program completion `reconcile` works out in one statement. */
+const RECONCILE_CHUNK = 500;
 /** Concurrent single POSTs are written together, up to this many per transaction. */
 const ISSUE_BATCH_SIZE = 200;
 /** Transactions of batched POSTs in flight at once per site. */
@@ -313,40 +316,42 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
   });
 
   /**
-   * What program completion asks of one learner's program credential: complete when they hold an
-   * awarded course credential in a counting mode for a run of every course of the program. Award when
-   * complete (active configuration, site awards automatically); revoke when no longer complete and
-   * the site revokes with courses.
+   * Program completion's rule for one learner's program credential: award when complete (active
+   * configuration, site awards automatically); revoke when no longer complete and the site revokes
+   * with courses.
    */
-  async function decide(
-    site: Site,
-    userId: number,
-    config: { id: number; programId: number | null; isActive: boolean },
-  ): Promise<Decision> {
-    if (config.programId === null) return null;
-    const needed = await completion.programCourses(db, config.programId);
-    const held = await completion.completedCourses(
-      db,
-      site.id,
-      userId,
-      site.programCompletionModes.split(','),
-    );
-    const complete = needed.size > 0 && [...needed].every((course) => held.has(course));
-    const current = await completion.credentialStatus(db, userId, config.id);
-    if (complete && config.isActive && site.autoAwardPrograms && current !== 'awarded') return 'award';
-    if (!complete && current === 'awarded' && site.revokeProgramsWithCourses) return 'revoke';
+  function decide(site: Site, state: CompletionState): Decision {
+    if (state.complete && state.isActive && site.autoAwardPrograms && state.current !== 'awarded')
+      return 'award';
+    if (!state.complete && state.current === 'awarded' && site.revokeProgramsWithCourses) return 'revoke';
     return null;
   }
 
-  async function enact(site: Site, userId: number, configId: number, decision: 'award' | 'revoke') {
-    const described = await repository.describe(db, userId, configId);
-    if (!described) throw new Error(`learner ${userId} or configuration ${configId} vanished`);
-    const change =
-      decision === 'award'
-        ? { status: 'awarded' as const, alsoEmit: ['program.completed' as const] }
-        : { status: 'revoked' as const, revokeReason: 'The program is no longer complete.' };
-    await writer(site, [{ target: { userId, ...described }, change, actor: COMPLETION_ACTOR }]);
+  /** The states that call for a change, with the change. */
+  const decisionsOf = (site: Site, states: CompletionState[]) =>
+    states.flatMap((state) => {
+      const decision = decide(site, state);
+      return decision ? [{ ...state, decision }] : [];
+    });
+
+  /** Carries out program completion's decisions through the write path, in one batch. */
+  async function enact(site: Site, decisions: (CompletionState & { decision: 'award' | 'revoke' })[]) {
+    if (decisions.length === 0) return;
+    const changes = await Promise.all(
+      decisions.map(async ({ userId, configId, decision }) => {
+        const described = await repository.describe(db, userId, configId);
+        if (!described) throw new Error(`learner ${userId} or configuration ${configId} vanished`);
+        const change =
+          decision === 'award'
+            ? { status: 'awarded' as const, alsoEmit: ['program.completed' as const] }
+            : { status: 'revoked' as const, revokeReason: 'The program is no longer complete.' };
+        return { target: { userId, ...described }, change, actor: COMPLETION_ACTOR };
+      }),
+    );
+    await writer(site, changes);
   }
+
+  const countingModes = (site: Site) => site.programCompletionModes.split(',');
 
   async function get(site: Site, uuid: string): Promise<CredentialRow> {
     const parsed = parseUuid(uuid);
@@ -421,24 +426,22 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     },
 
     /**
-     * Re-decides every program containing the course of this run for one learner: complete when the
-     * learner holds an awarded course credential in a counting mode for a run of every course of the
-     * program. Awards (site switch, on by default) or revokes (switch, off by default) the program
-     * credential through the same write path. Idempotent.
+     * Re-decides every program containing the courses of these runs for their learners, set-based:
+     * complete when the learner holds an awarded course credential in a counting mode for a run of
+     * every course of the program. Awards (site switch, on by default) or revokes (switch, off by
+     * default) program credentials through the same write path. Idempotent.
      */
     async evaluateCompletion(
       site: Site,
-      userId: number,
-      courseRunKey: string,
+      checks: CompletionCheck[],
     ): Promise<{ awarded: number; revoked: number }> {
-      const result = { awarded: 0, revoked: 0 };
-      for (const config of await completion.programConfigsForRun(db, site.id, courseRunKey)) {
-        const decision = await decide(site, userId, config);
-        if (decision) await enact(site, userId, config.id, decision);
-        if (decision === 'award') result.awarded += 1;
-        if (decision === 'revoke') result.revoked += 1;
-      }
-      return result;
+      const states = await completion.statesForRuns(db, site.id, checks, countingModes(site));
+      const decisions = decisionsOf(site, states);
+      await enact(site, decisions);
+      return {
+        awarded: decisions.filter(({ decision }) => decision === 'award').length,
+        revoked: decisions.filter(({ decision }) => decision === 'revoke').length,
+      };
     },
 
     /**
@@ -449,18 +452,30 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       const drift: { username: string; program: string; change: Decision }[] = [];
       let checked = 0;
       for (const config of await completion.programConfigs(db, site.id, filter.programUuid)) {
-        for (const learner of await completion.candidates(
+        const learners = await completion.candidates(
           db,
           site.id,
           config.programId ?? 0,
           config.id,
           filter.username,
-        )) {
-          checked += 1;
-          const decision = await decide(site, learner.userId, config);
-          if (!decision) continue;
-          drift.push({ username: learner.username, program: config.programUuid, change: decision });
-          if (fix) await enact(site, learner.userId, config.id, decision);
+        );
+        for (let from = 0; from < learners.length; from += RECONCILE_CHUNK) {
+          const chunk = learners.slice(from, from + RECONCILE_CHUNK);
+          const usernames = new Map(chunk.map((learner) => [learner.userId, learner.username]));
+          const pairs = chunk.map(({ userId }) => ({ userId, configId: config.id }));
+          const decisions = decisionsOf(
+            site,
+            await completion.states(db, site.id, pairs, countingModes(site)),
+          );
+          checked += chunk.length;
+          for (const { userId, decision } of decisions) {
+            drift.push({
+              username: usernames.get(userId) ?? '',
+              program: config.programUuid,
+              change: decision,
+            });
+          }
+          if (fix) await enact(site, decisions);
         }
       }
       return { checked, drift, fixed: fix ? drift.length : 0 };
@@ -474,13 +489,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
         handler: async ({ siteId, checks }) => {
           const site = await sites.findById(siteId);
           if (!site) return { skipped: 'the site no longer exists' };
-          const result = { awarded: 0, revoked: 0 };
-          for (const { userId, courseRunKey } of checks) {
-            const { awarded, revoked } = await this.evaluateCompletion(site, userId, courseRunKey);
-            result.awarded += awarded;
-            result.revoked += revoked;
-          }
-          return result;
+          return this.evaluateCompletion(site, checks);
         },
       });
     },

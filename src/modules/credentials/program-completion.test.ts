@@ -147,4 +147,27 @@ describe('program completion', () => {
     expect(all).toContain(hidden);
     expect(visible).not.toContain(hidden);
   });
+
+  it('decides the programs of many learners awarded together in one bulk request', async () => {
+    const modes: Record<string, string> = { bulk1: 'verified', bulk2: 'verified', bulk3: 'honor' };
+    const items = Object.entries(modes).flatMap(([username, mode]) =>
+      runKeys.map((key, i) => ({
+        username,
+        credential: { course_run_key: key, mode: i === 0 ? mode : 'verified' },
+        status: 'awarded',
+      })),
+    );
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v2/credentials/bulk/',
+      headers,
+      payload: { items },
+    });
+    expect(response.json()).toMatchObject({ succeeded: items.length, failed: 0 });
+    await settled();
+    const awarded = [{ type: 'awarded', source: 'program-completion' }];
+    expect(await programEvents('bulk1')).toEqual(awarded);
+    expect(await programEvents('bulk2')).toEqual(awarded);
+    expect(await programEvents('bulk3')).toEqual([]); // honor does not count
+  });
 });

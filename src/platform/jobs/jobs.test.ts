@@ -12,6 +12,9 @@ describe('jobs', () => {
   const recorded: string[] = [];
   const flakyAttempts: number[] = [];
   let brokenRuns = 0;
+  let running = 0;
+  let mostRunning = 0;
+  let backlogDone = 0;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -38,6 +41,16 @@ describe('jobs', () => {
       handler: async () => {
         brokenRuns += 1;
         throw new Error('always fails');
+      },
+    });
+    jobs.define({
+      name: 'test-backlog',
+      handler: async () => {
+        running += 1;
+        mostRunning = Math.max(mostRunning, running);
+        await sleep(20);
+        running -= 1;
+        backlogDone += 1;
       },
     });
     await jobs.start({ work: true });
@@ -98,6 +111,16 @@ describe('jobs', () => {
       20_000,
     );
     expect(brokenRuns).toBe(2);
+  });
+
+  it('drains a backlog without waiting a polling interval for each job', async () => {
+    const backlog = 100;
+    await database.db.transaction(async (tx) => {
+      for (let i = 0; i < backlog; i++) await jobs.enqueue(tx, 'test-backlog', {});
+    });
+    // One job per poll (0.5 s here) would take 50 s.
+    await waitFor(() => backlogDone === backlog, 'the backlog', 15_000);
+    expect(mostRunning).toBeGreaterThan(1);
   });
 
   it('refuses to enqueue a job nobody defined', async () => {
