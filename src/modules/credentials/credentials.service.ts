@@ -28,7 +28,14 @@ import type {
   CredentialsRepository,
   ShownConfig,
 } from './credentials.repository.ts';
-import type { CompletionState, ProgramCompletionRepository } from './program-completion.repository.ts';
+import type { ProgramCompletionRepository } from './program-completion.repository.ts';
+import {
+  type CompletionState,
+  completionStates,
+  pairsOfChecks,
+  type ProgramStructure,
+  programStructure,
+} from './program-completion.ts';
 
 export type { CredentialStatus } from './credential-writes.ts';
 
@@ -59,8 +66,10 @@ export type IssueOutcome = CredentialRow | Error;
 
 type Decision = 'award' | 'revoke' | null;
 const COMPLETION_ACTOR: Actor = { label: 'program-completion', source: 'program-completion' };
-/** Learners whose program completion `reconcile` works out in one statement. */
+/** Learners whose credentials `reconcile` reads at once. */
 const RECONCILE_CHUNK = 500;
+/** Sites whose program structure is kept in process. */
+const PROGRAM_STRUCTURES = 16;
 /** Concurrent single POSTs are written together, up to this many per transaction. */
 const ISSUE_BATCH_SIZE = 200;
 /** Transactions of batched POSTs in flight at once per site. */
@@ -353,6 +362,22 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
 
   const countingModes = (site: Site) => site.programCompletionModes.split(',');
 
+  /**
+   * The site's program structure, read once while nothing site-wide changes: keyed by the site's
+   * certificate change token, which configuration edits and catalog syncs bump.
+   */
+  const programStructures = new LRUCache<string, ProgramStructure>({ max: PROGRAM_STRUCTURES });
+  async function programStructureOf(site: Site): Promise<ProgramStructure> {
+    const [token] = await changes.current([changeKeys.siteCertificates(site.id)]);
+    const key = `${site.id}:${token}`;
+    let structure = programStructures.get(key);
+    if (!structure) {
+      structure = programStructure(await completion.structure(db, site.id));
+      programStructures.set(key, structure);
+    }
+    return structure;
+  }
+
   async function get(site: Site, uuid: string): Promise<CredentialRow> {
     const parsed = parseUuid(uuid);
     const row = parsed ? await repository.byUuid(db, site.id, parsed) : undefined;
@@ -435,8 +460,14 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       site: Site,
       checks: CompletionCheck[],
     ): Promise<{ awarded: number; revoked: number }> {
-      const states = await completion.statesForRuns(db, site.id, checks, countingModes(site));
-      const decisions = decisionsOf(site, states);
+      const structure = await programStructureOf(site);
+      const userIds = [...new Set(checks.map((check) => check.userId))];
+      const credentials = await completion.learnerCredentials(db, site.id, userIds);
+      const pairs = pairsOfChecks(structure, credentials, checks);
+      const decisions = decisionsOf(
+        site,
+        completionStates(structure, credentials, pairs, countingModes(site)),
+      );
       await enact(site, decisions);
       return {
         awarded: decisions.filter(({ decision }) => decision === 'award').length,
@@ -451,6 +482,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     async reconcile(site: Site, filter: { programUuid?: string; username?: string }, fix: boolean) {
       const drift: { username: string; program: string; change: Decision }[] = [];
       let checked = 0;
+      const structure = await programStructureOf(site);
       for (const config of await completion.programConfigs(db, site.id, filter.programUuid)) {
         const learners = await completion.candidates(
           db,
@@ -463,10 +495,9 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
           const chunk = learners.slice(from, from + RECONCILE_CHUNK);
           const usernames = new Map(chunk.map((learner) => [learner.userId, learner.username]));
           const pairs = chunk.map(({ userId }) => ({ userId, configId: config.id }));
-          const decisions = decisionsOf(
-            site,
-            await completion.states(db, site.id, pairs, countingModes(site)),
-          );
+          const credentials = await completion.learnerCredentials(db, site.id, [...usernames.keys()]);
+          const states = completionStates(structure, credentials, pairs, countingModes(site));
+          const decisions = decisionsOf(site, states);
           checked += chunk.length;
           for (const { userId, decision } of decisions) {
             drift.push({

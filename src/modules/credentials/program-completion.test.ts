@@ -170,4 +170,30 @@ describe('program completion', () => {
     expect(await programEvents('bulk2')).toEqual(awarded);
     expect(await programEvents('bulk3')).toEqual([]); // honor does not count
   });
+
+  it('follows its program configuration switched off and on through the admin API', async () => {
+    const admin = await env.as('admin', { administrator: true });
+    const { rows } = (await t.database.db.execute(
+      sql`select cc.uuid from credential_configs cc join programs p on p.id = cc.program_id where p.uuid = ${program.uuid}`,
+    )) as unknown as { rows: { uuid: string }[] };
+    const setActive = async (active: boolean) => {
+      const response = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v2/program_certificates/${rows[0]!.uuid}/`,
+        headers: admin,
+        payload: { is_active: active },
+      });
+      expect(response.statusCode).toBe(200);
+    };
+
+    await setActive(false);
+    for (const key of runKeys) await award('while-off', key);
+    await settled();
+    expect(await programEvents('while-off')).toEqual([]);
+
+    await setActive(true);
+    for (const key of runKeys) await award('while-on', key);
+    await settled();
+    expect(await programEvents('while-on')).toEqual([{ type: 'awarded', source: 'program-completion' }]);
+  });
 });
