@@ -32,6 +32,7 @@ import type { ProgramCompletionRepository } from './program-completion.repositor
 import {
   type CompletionState,
   completionStates,
+  holdingsToRead,
   pairsOfChecks,
   type ProgramStructure,
   programStructure,
@@ -372,10 +373,26 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     const key = `${site.id}:${token}`;
     let structure = programStructures.get(key);
     if (!structure) {
-      structure = programStructure(await completion.structure(db, site.id));
+      const [programCourses, runs] = await Promise.all([
+        completion.programCourses(db, site.id),
+        completion.runsOfProgramCourses(db, site.id),
+      ]);
+      structure = programStructure(programCourses, runs);
       programStructures.set(key, structure);
     }
     return structure;
+  }
+
+  /** Where learners stand on program configurations, read for all the pairs at once. */
+  async function statesOf(
+    site: Site,
+    structure: ProgramStructure,
+    pairs: { userId: number; configId: number }[],
+  ): Promise<CompletionState[]> {
+    if (pairs.length === 0) return [];
+    const toRead = holdingsToRead(structure, pairs);
+    const holdings = await completion.holdings(db, site.id, toRead.courses, toRead.programs);
+    return completionStates(structure, holdings, pairs, countingModes(site));
   }
 
   async function get(site: Site, uuid: string): Promise<CredentialRow> {
@@ -461,13 +478,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       checks: CompletionCheck[],
     ): Promise<{ awarded: number; revoked: number }> {
       const structure = await programStructureOf(site);
-      const userIds = [...new Set(checks.map((check) => check.userId))];
-      const credentials = await completion.learnerCredentials(db, site.id, userIds);
-      const pairs = pairsOfChecks(structure, credentials, checks);
-      const decisions = decisionsOf(
-        site,
-        completionStates(structure, credentials, pairs, countingModes(site)),
-      );
+      const decisions = decisionsOf(site, await statesOf(site, structure, pairsOfChecks(structure, checks)));
       await enact(site, decisions);
       return {
         awarded: decisions.filter(({ decision }) => decision === 'award').length,
@@ -495,9 +506,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
           const chunk = learners.slice(from, from + RECONCILE_CHUNK);
           const usernames = new Map(chunk.map((learner) => [learner.userId, learner.username]));
           const pairs = chunk.map(({ userId }) => ({ userId, configId: config.id }));
-          const credentials = await completion.learnerCredentials(db, site.id, [...usernames.keys()]);
-          const states = completionStates(structure, credentials, pairs, countingModes(site));
-          const decisions = decisionsOf(site, states);
+          const decisions = decisionsOf(site, await statesOf(site, structure, pairs));
           checked += chunk.length;
           for (const { userId, decision } of decisions) {
             drift.push({

@@ -1,9 +1,10 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
-import type { Db } from '../../platform/db/database.ts';
+import { type Db, queryRows } from '../../platform/db/database.ts';
 import { courseRuns, programCourseRuns, programs } from '../catalog/catalog.schema.ts';
 import { users } from '../users/users.schema.ts';
 import { credentialConfigs, userCredentials } from './credentials.schema.ts';
-import type { LearnerCredential } from './program-completion.ts';
+import type { CredentialStatus } from './credential-writes.ts';
+import type { Holding } from './program-completion.ts';
 
 /** The courses a program's runs belong to, as a subquery. */
 const coursesOf = (db: Db, programId: number) =>
@@ -17,7 +18,7 @@ const coursesOf = (db: Db, programId: number) =>
 export function createProgramCompletionRepository() {
   return {
     /** The site's program configurations, each with the courses of its program's runs. */
-    structure(db: Db, siteId: number) {
+    programCourses(db: Db, siteId: number) {
       return db
         .select({
           configId: credentialConfigs.id,
@@ -30,28 +31,53 @@ export function createProgramCompletionRepository() {
         .where(and(eq(credentialConfigs.siteId, siteId), eq(credentialConfigs.kind, 'program')));
     },
 
-    /** Every credential of these learners on the site, with the course of each run. */
-    learnerCredentials(db: Db, siteId: number, userIds: number[]): Promise<LearnerCredential[]> {
+    /** Every run of the site's courses that belong to a program, with its course. */
+    runsOfProgramCourses(db: Db, siteId: number) {
+      const programCourses = db
+        .select({ courseId: courseRuns.courseId })
+        .from(programCourseRuns)
+        .innerJoin(courseRuns, eq(courseRuns.id, programCourseRuns.courseRunId));
       return db
-        .select({
-          userId: userCredentials.userId,
-          configId: userCredentials.configId,
-          status: userCredentials.status,
-          kind: credentialConfigs.kind,
-          mode: credentialConfigs.mode,
-          runKey: credentialConfigs.courseRunKey,
-          courseId: courseRuns.courseId,
-        })
-        .from(userCredentials)
-        .innerJoin(credentialConfigs, eq(credentialConfigs.id, userCredentials.configId))
-        .leftJoin(
-          courseRuns,
-          and(
-            eq(courseRuns.siteId, credentialConfigs.siteId),
-            eq(courseRuns.key, credentialConfigs.courseRunKey),
-          ),
-        )
-        .where(and(eq(userCredentials.siteId, siteId), inArray(userCredentials.userId, userIds)));
+        .select({ key: courseRuns.key, courseId: courseRuns.courseId })
+        .from(courseRuns)
+        .where(and(eq(courseRuns.siteId, siteId), inArray(courseRuns.courseId, programCourses)));
+    },
+
+    /**
+     * What learners hold that completion looks at, and nothing else: their course credentials in the
+     * given courses (any run, any mode) and their credentials of the given program configurations.
+     * Looked up pair by pair through the (learner, configuration) index.
+     */
+    async holdings(
+      db: Db,
+      siteId: number,
+      courses: { userId: number; courseId: number }[],
+      programs: { userId: number; configId: number }[],
+    ): Promise<Holding[]> {
+      const courseRows = courses.map(({ userId, courseId }) => ({ user_id: userId, course_id: courseId }));
+      const programRows = programs.map(({ userId, configId }) => ({ user_id: userId, config_id: configId }));
+      const rows = await queryRows<{ [K in keyof Holding]: string | null }>(
+        db,
+        sql`
+          select p.user_id as "userId", uc.config_id as "configId", uc.status, cc.mode, p.course_id as "courseId"
+          from jsonb_to_recordset(${JSON.stringify(courseRows)}::jsonb) as p(user_id bigint, course_id bigint)
+          join course_runs run on run.site_id = ${siteId} and run.course_id = p.course_id
+          join credential_configs cc
+            on cc.site_id = ${siteId} and cc.kind = 'course-run' and cc.course_run_key = run.key
+          join user_credentials uc on uc.user_id = p.user_id and uc.config_id = cc.id
+          union all
+          select uc.user_id, uc.config_id, uc.status, null, null
+          from jsonb_to_recordset(${JSON.stringify(programRows)}::jsonb) as p(user_id bigint, config_id bigint)
+          join user_credentials uc on uc.user_id = p.user_id and uc.config_id = p.config_id`,
+      );
+      // Ids are bigint, which node-postgres hands over as strings.
+      return rows.map((row) => ({
+        userId: Number(row.userId),
+        configId: Number(row.configId),
+        status: row.status as CredentialStatus,
+        mode: row.mode,
+        courseId: row.courseId === null ? null : Number(row.courseId),
+      }));
     },
 
     /** The site's program configurations, or the one of a program. */

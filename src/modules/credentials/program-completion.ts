@@ -2,8 +2,8 @@ import type { CompletionCheck, CredentialStatus } from './credential-writes.ts';
 
 /**
  * Program completion worked out in process from two reads: the site's program structure (which
- * courses each program configuration needs), kept while nothing site-wide changes, and the
- * credentials of the learners concerned, read in one query per set of learners.
+ * courses each program configuration needs, which course each run belongs to), kept while nothing
+ * site-wide changes, and the holdings of the learners concerned, read in one query per set of learners.
  */
 
 /** A program configuration and the courses of its program (from any of their runs). */
@@ -17,16 +17,17 @@ export interface ProgramStructure {
   configs: ReadonlyMap<number, ProgramNeeds>;
   /** The program configurations whose programs contain a run of a course. */
   byCourse: ReadonlyMap<number, readonly ProgramNeeds[]>;
+  /** The course of every run of a course that belongs to a program. */
+  courseOfRun: ReadonlyMap<string, number>;
 }
 
-/** One credential of a learner, with the course of its run (course-run credentials). */
-export interface LearnerCredential {
+/** A learner's credential that completion looks at: a course credential (with its course) or a program's. */
+export interface Holding {
   userId: number;
   configId: number;
   status: CredentialStatus;
-  kind: string;
   mode: string | null;
-  runKey: string | null;
+  /** Null for a program credential. */
   courseId: number | null;
 }
 
@@ -41,33 +42,29 @@ export interface CompletionState {
   current: CredentialStatus | null;
 }
 
-export function programStructure(rows: { configId: number; isActive: boolean; courseId: number }[]) {
+type Pair = { userId: number; configId: number };
+
+export function programStructure(
+  programCourses: { configId: number; isActive: boolean; courseId: number }[],
+  runs: { key: string; courseId: number }[],
+): ProgramStructure {
   const configs = new Map<number, ProgramNeeds & { courses: Set<number> }>();
   const byCourse = new Map<number, ProgramNeeds[]>();
-  for (const { configId, isActive, courseId } of rows) {
+  for (const { configId, isActive, courseId } of programCourses) {
     let needs = configs.get(configId);
     if (!needs) configs.set(configId, (needs = { configId, isActive, courses: new Set() }));
     if (needs.courses.has(courseId)) continue;
     needs.courses.add(courseId);
     byCourse.set(courseId, [...(byCourse.get(courseId) ?? []), needs]);
   }
-  return { configs, byCourse } satisfies ProgramStructure;
+  return { configs, byCourse, courseOfRun: new Map(runs.map((run) => [run.key, run.courseId])) };
 }
 
 /** The (learner, program configuration) pairs that changes to these runs' credentials may decide. */
-export function pairsOfChecks(
-  structure: ProgramStructure,
-  credentials: LearnerCredential[],
-  checks: CompletionCheck[],
-): { userId: number; configId: number }[] {
-  const courseOfRun = new Map(
-    credentials.flatMap(({ runKey, courseId }) =>
-      runKey !== null && courseId !== null ? [[runKey, courseId] as const] : [],
-    ),
-  );
-  const pairs = new Map<string, { userId: number; configId: number }>();
+export function pairsOfChecks(structure: ProgramStructure, checks: CompletionCheck[]): Pair[] {
+  const pairs = new Map<string, Pair>();
   for (const { userId, courseRunKey } of checks) {
-    const course = courseOfRun.get(courseRunKey);
+    const course = structure.courseOfRun.get(courseRunKey);
     for (const { configId } of course === undefined ? [] : (structure.byCourse.get(course) ?? [])) {
       pairs.set(`${userId}:${configId}`, { userId, configId });
     }
@@ -76,34 +73,44 @@ export function pairsOfChecks(
 }
 
 /**
- * The states of the given pairs, from the learners' credentials. Pairs naming anything but one of
- * the structure's program configurations are left out; a program with no courses is never complete.
+ * What to read of learners to decide these pairs: their credentials in the courses of the programs,
+ * and their credentials of the program configurations themselves.
+ */
+export function holdingsToRead(structure: ProgramStructure, pairs: Pair[]) {
+  const courses = new Map<string, { userId: number; courseId: number }>();
+  const programs: Pair[] = [];
+  for (const pair of pairs) {
+    const needs = structure.configs.get(pair.configId);
+    if (!needs) continue;
+    programs.push(pair);
+    for (const courseId of needs.courses) {
+      courses.set(`${pair.userId}:${courseId}`, { userId: pair.userId, courseId });
+    }
+  }
+  return { courses: [...courses.values()], programs };
+}
+
+/**
+ * The states of the given pairs. Pairs naming anything but one of the structure's program
+ * configurations are left out; a program with no courses is never complete.
  */
 export function completionStates(
   structure: ProgramStructure,
-  credentials: LearnerCredential[],
-  pairs: { userId: number; configId: number }[],
+  holdings: Holding[],
+  pairs: Pair[],
   countingModes: readonly string[],
 ): CompletionState[] {
-  const held = new Map<number, Set<number>>();
+  const held = new Set<string>();
   const current = new Map<string, CredentialStatus>();
-  for (const credential of credentials) {
-    current.set(`${credential.userId}:${credential.configId}`, credential.status);
-    const counts =
-      credential.kind === 'course-run' &&
-      credential.status === 'awarded' &&
-      credential.courseId !== null &&
-      countingModes.includes(credential.mode ?? '');
-    if (!counts) continue;
-    let courses = held.get(credential.userId);
-    if (!courses) held.set(credential.userId, (courses = new Set()));
-    courses.add(credential.courseId as number);
+  for (const { userId, configId, status, mode, courseId } of holdings) {
+    if (courseId === null) current.set(`${userId}:${configId}`, status);
+    else if (status === 'awarded' && countingModes.includes(mode ?? '')) held.add(`${userId}:${courseId}`);
   }
   return pairs.flatMap(({ userId, configId }) => {
     const needs = structure.configs.get(configId);
     if (!needs) return [];
-    const courses = held.get(userId);
-    const complete = needs.courses.size > 0 && [...needs.courses].every((course) => courses?.has(course));
+    const complete =
+      needs.courses.size > 0 && [...needs.courses].every((course) => held.has(`${userId}:${course}`));
     return [
       {
         userId,
