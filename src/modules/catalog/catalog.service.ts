@@ -115,6 +115,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
         retryLimit: 3,
         retryDelaySeconds: 30,
         expireInSeconds: 3600,
+        concurrency: 1, // a sync is long and heavy: one at a time per instance
         handler: async (data) => {
           const site = await sites.findById(data.siteId);
           if (!site) return { skipped: 'the site no longer exists' };

@@ -152,9 +152,8 @@ describe('webhooks', () => {
 
   it('sends program.completed once when the last course of a program is earned', async () => {
     const program = catalog.data.programs.find((p) => new Set(p.courses.map((c) => c.uuid)).size >= 2)!;
-    await t.database.db.execute(sql`
-      insert into credential_configs (site_id, uuid, kind, program_id)
-      select site_id, gen_random_uuid(), 'program', id from programs where uuid = ${program.uuid}`);
+    const configured = await call('POST', '/api/v2/program_certificates/', { program_uuid: program.uuid });
+    expect(configured.statusCode).toBe(201);
     received.length = 0;
     for (const course of program.courses) await award('carol', course.course_runs[0]!.key);
     await award('carol', program.courses[0]!.course_runs[0]!.key); // nothing new

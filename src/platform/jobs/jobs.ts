@@ -24,6 +24,8 @@ export interface JobDefinition<T extends object> {
   retryDelayMaxSeconds?: number;
   /** Seconds a run may take before it counts as failed (default 900). */
   expireInSeconds?: number;
+  /** Jobs of this kind an instance takes per fetch and runs side by side (default 10). */
+  concurrency?: number;
 }
 
 export interface JobState {
@@ -57,8 +59,8 @@ export interface JobQueueOptions {
   pollingIntervalSeconds?: number;
 }
 
-/** Jobs taken per fetch from a queue; they run side by side. */
-const FETCH_SIZE = 10;
+/** Jobs of a kind taken per fetch and run side by side, unless the definition says otherwise. */
+const DEFAULT_CONCURRENCY = 10;
 
 function createBoss(database: Database, schedule: boolean): PgBoss {
   const common = { schedule, migrate: true } as const;
@@ -132,9 +134,9 @@ export function createJobQueue(database: Database, logger: Logger, options: JobQ
           {
             pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
             includeMetadata: true,
-            // Up to FETCH_SIZE jobs per fetch, and fetch again at once while fetches come back full:
-            // a backlog drains as fast as the handlers run, not one job per polling interval.
-            batchSize: FETCH_SIZE,
+            // Several jobs per fetch, and fetch again at once while fetches come back full: a
+            // backlog drains as fast as the handlers run, not one job per polling interval.
+            batchSize: definition.concurrency ?? DEFAULT_CONCURRENCY,
             burstWhenBatchFull: true,
             // Each job of a fetch succeeds or fails (and is retried) on its own.
             perJobResults: true,
