@@ -365,20 +365,22 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
 
   /**
    * The site's program structure, read once while nothing site-wide changes: keyed by the site's
-   * certificate change token, which configuration edits and catalog syncs bump.
+   * certificate change token, which configuration edits and catalog syncs bump. The read itself is
+   * kept, so jobs running side by side share one.
    */
-  const programStructures = new LRUCache<string, ProgramStructure>({ max: PROGRAM_STRUCTURES });
+  const programStructures = new LRUCache<string, Promise<ProgramStructure>>({ max: PROGRAM_STRUCTURES });
   async function programStructureOf(site: Site): Promise<ProgramStructure> {
     const [token] = await changes.current([changeKeys.siteCertificates(site.id)]);
     const key = `${site.id}:${token}`;
     let structure = programStructures.get(key);
     if (!structure) {
-      const [programCourses, runs] = await Promise.all([
+      structure = Promise.all([
         completion.programCourses(db, site.id),
         completion.runsOfProgramCourses(db, site.id),
-      ]);
-      structure = programStructure(programCourses, runs);
+      ]).then(([programCourses, runs]) => programStructure(programCourses, runs));
       programStructures.set(key, structure);
+      // A failed read is not kept: the next job reads again.
+      structure.catch(() => programStructures.delete(key));
     }
     return structure;
   }
