@@ -1,5 +1,5 @@
 import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../../platform/db/database.ts';
+import { type Db, preparedSql } from '../../platform/db/database.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { users } from '../users/users.schema.ts';
 import { auditLog } from './audit.schema.ts';
@@ -10,6 +10,18 @@ export interface AuditFilter {
   targetType?: string;
   targetId?: string;
 }
+
+/** Appends entries given as JSON rows; prepared, as every change writes one. */
+const insertStatement = preparedSql(
+  'audit_insert',
+  sql`
+    insert into ${auditLog}
+      (site_id, actor_user_id, actor_label, source, action, target_type, target_id, changes, request_id)
+    select site_id, actor_user_id, actor_label, source, action, target_type, target_id, changes, request_id
+    from jsonb_to_recordset(${sql.placeholder('rows')}::jsonb) as e(
+      site_id bigint, actor_user_id bigint, actor_label varchar, source varchar, action varchar,
+      target_type varchar, target_id varchar, changes jsonb, request_id text)`,
+);
 
 export function createAuditRepository() {
   const where = (filter: AuditFilter): SQL | undefined =>
@@ -34,13 +46,7 @@ export function createAuditRepository() {
         changes: entry.changes ?? {},
         request_id: entry.requestId ?? null,
       }));
-      await db.execute(sql`
-        insert into ${auditLog}
-          (site_id, actor_user_id, actor_label, source, action, target_type, target_id, changes, request_id)
-        select site_id, actor_user_id, actor_label, source, action, target_type, target_id, changes, request_id
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(
-          site_id bigint, actor_user_id bigint, actor_label varchar, source varchar, action varchar,
-          target_type varchar, target_id varchar, changes jsonb, request_id text)`);
+      await insertStatement(db, { rows: JSON.stringify(rows) });
     },
 
     async list(db: Db, filter: AuditFilter, page: Page) {

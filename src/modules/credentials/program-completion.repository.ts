@@ -1,10 +1,29 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../../platform/db/database.ts';
+import { type Db, preparedSql } from '../../platform/db/database.ts';
 import { courseRuns, programCourseRuns, programs } from '../catalog/catalog.schema.ts';
 import { users } from '../users/users.schema.ts';
 import { credentialConfigs, userCredentials } from './credentials.schema.ts';
 import type { CredentialStatus } from './credential-writes.ts';
 import type { Holding } from './program-completion.ts';
+
+/**
+ * Learners' credentials in courses and of program configurations, looked up pair by pair through the
+ * (learner, configuration) index; prepared, as every completion job runs it.
+ */
+const holdingsStatement = preparedSql<{ [K in keyof Holding]: string | null }>(
+  'completion_holdings',
+  sql`
+    select p.user_id as "userId", uc.config_id as "configId", uc.status, cc.mode, p.course_id as "courseId"
+    from jsonb_to_recordset(${sql.placeholder('courses')}::jsonb) as p(user_id bigint, course_id bigint)
+    join course_runs run on run.site_id = ${sql.placeholder('siteId')} and run.course_id = p.course_id
+    join credential_configs cc
+      on cc.site_id = run.site_id and cc.kind = 'course-run' and cc.course_run_key = run.key
+    join user_credentials uc on uc.user_id = p.user_id and uc.config_id = cc.id
+    union all
+    select uc.user_id, uc.config_id, uc.status, null, null
+    from jsonb_to_recordset(${sql.placeholder('programs')}::jsonb) as p(user_id bigint, config_id bigint)
+    join user_credentials uc on uc.user_id = p.user_id and uc.config_id = p.config_id`,
+);
 
 /** The courses a program's runs belong to, as a subquery. */
 const coursesOf = (db: Db, programId: number) =>
@@ -46,7 +65,6 @@ export function createProgramCompletionRepository() {
     /**
      * What learners hold that completion looks at, and nothing else: their course credentials in the
      * given courses (any run, any mode) and their credentials of the given program configurations.
-     * Looked up pair by pair through the (learner, configuration) index.
      */
     async holdings(
       db: Db,
@@ -56,20 +74,11 @@ export function createProgramCompletionRepository() {
     ): Promise<Holding[]> {
       const courseRows = courses.map(({ userId, courseId }) => ({ user_id: userId, course_id: courseId }));
       const programRows = programs.map(({ userId, configId }) => ({ user_id: userId, config_id: configId }));
-      const rows = await queryRows<{ [K in keyof Holding]: string | null }>(
-        db,
-        sql`
-          select p.user_id as "userId", uc.config_id as "configId", uc.status, cc.mode, p.course_id as "courseId"
-          from jsonb_to_recordset(${JSON.stringify(courseRows)}::jsonb) as p(user_id bigint, course_id bigint)
-          join course_runs run on run.site_id = ${siteId} and run.course_id = p.course_id
-          join credential_configs cc
-            on cc.site_id = ${siteId} and cc.kind = 'course-run' and cc.course_run_key = run.key
-          join user_credentials uc on uc.user_id = p.user_id and uc.config_id = cc.id
-          union all
-          select uc.user_id, uc.config_id, uc.status, null, null
-          from jsonb_to_recordset(${JSON.stringify(programRows)}::jsonb) as p(user_id bigint, config_id bigint)
-          join user_credentials uc on uc.user_id = p.user_id and uc.config_id = p.config_id`,
-      );
+      const rows = await holdingsStatement(db, {
+        siteId,
+        courses: JSON.stringify(courseRows),
+        programs: JSON.stringify(programRows),
+      });
       // Ids are bigint, which node-postgres hands over as strings.
       return rows.map((row) => ({
         userId: Number(row.userId),

@@ -1,11 +1,26 @@
 import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
-import type { Db } from '../../platform/db/database.ts';
+import { type Db, preparedPer } from '../../platform/db/database.ts';
 import { rolePermissions, roles, userRoles, users } from './users.schema.ts';
 
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 
 export function createUsersRepository() {
+  /**
+   * Users by lower-cased usernames given as one JSON parameter (a thousand names bind cheaply),
+   * prepared: every batch of issued credentials looks its learners up.
+   */
+  const byUsernames = preparedPer((db: Db) =>
+    db
+      .select()
+      .from(users)
+      .where(
+        sql`lower(${users.username}) in
+          (select jsonb_array_elements_text(${sql.placeholder('names')}::jsonb))`,
+      )
+      .prepare('users_by_usernames'),
+  );
+
   return {
     async findByUsername(db: Db, username: string): Promise<User | undefined> {
       const [user] = await db
@@ -44,14 +59,9 @@ export function createUsersRepository() {
     /** Users by username, case-insensitively. */
     async findByUsernames(db: Db, usernames: string[]): Promise<User[]> {
       if (usernames.length === 0) return [];
-      return db
-        .select()
-        .from(users)
-        .where(
-          // One JSON parameter rather than one per name: a thousand names bind cheaply.
-          sql`lower(${users.username}) in
-            (select jsonb_array_elements_text(${JSON.stringify(usernames.map((name) => name.toLowerCase()))}::jsonb))`,
-        );
+      return byUsernames(db).execute({
+        names: JSON.stringify(usernames.map((name) => name.toLowerCase())),
+      });
     },
 
     /** Creates the users not there yet; returns those it created (others raced in, or existed). */

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Query, SQL } from 'drizzle-orm';
+import type { PgDatabase, PgDialect, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
@@ -32,6 +32,24 @@ export function preparedPer<T>(prepare: (db: Db) => T): (db: Db) => T {
     }
     return statement;
   };
+}
+
+/**
+ * A raw statement with a name, for hot statements the query builder cannot express: PostgreSQL parses
+ * and plans it once per connection instead of on every call. Its values are `sql.placeholder`s,
+ * given by name on each call. PGlite runs it as any other statement.
+ */
+export function preparedSql<T = Record<string, unknown>>(
+  name: string,
+  query: SQL,
+): (db: Db, values: Record<string, unknown>) => Promise<T[]> {
+  let built: Query | undefined;
+  const statement = preparedPer((db) => {
+    // The dialect is internal to Drizzle's typings; both drivers use PostgreSQL's.
+    built ??= (db as unknown as { dialect: PgDialect }).dialect.sqlToQuery(query);
+    return db._.session.prepareQuery(built, undefined, name, false);
+  });
+  return async (db, values) => ((await statement(db).execute(values)) as { rows: T[] }).rows;
 }
 
 export type Engine = 'pglite' | 'postgres';
