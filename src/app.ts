@@ -320,7 +320,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     jobPollingIntervalSeconds: options.jobPollingIntervalSeconds,
   });
   const { jobs } = services;
-  const metrics = createMetrics();
+  const metrics = createMetrics(jobs);
   const secretKey = resolveSecretKey(config.secretKey, config.dataDir);
   const secureCookies = config.publicUrl.startsWith('https:');
   const rateLimitRedis = config.redisUrl

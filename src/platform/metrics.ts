@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { JobQueue } from './jobs/jobs.ts';
 
 /** Prometheus metrics for one app instance (its own registry, so tests can build several apps). */
 export interface Metrics {
@@ -7,9 +8,21 @@ export interface Metrics {
   httpRequests: Counter<'method' | 'route' | 'status_code'>;
 }
 
-export function createMetrics(): Metrics {
+export function createMetrics(jobs: Pick<JobQueue, 'pending'>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'laurel_' });
+  new Gauge({
+    name: 'laurel_jobs_pending',
+    help: 'Background jobs not done yet, by queue and state (created, retry, active): a growing count is a backlog.',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      // A scrape still answers when the database does not (the gauge is left out); /health/ says why.
+      const pending = await jobs.pending().catch(() => []);
+      for (const { name, state, count } of pending) this.set({ queue: name, state }, count);
+    },
+  });
   return {
     registry,
     httpRequestDuration: new Histogram({

@@ -47,6 +47,9 @@ describe('HTTP platform', () => {
       /laurel_http_requests_total\{method="GET",route="\/api\/v2\/site\/",status_code="200"\} \d+/,
     );
     expect(response.body).toContain('laurel_process_cpu_user_seconds_total');
+    expect(response.body).toMatch(
+      /laurel_jobs_pending\{queue="programs\.evaluate-completion",state="created"\} \d+/,
+    );
   });
 
   it('publishes an OpenAPI document and a docs UI', async () => {

@@ -123,6 +123,15 @@ describe('jobs', () => {
     expect(mostRunning).toBeGreaterThan(1);
   });
 
+  it('counts the jobs not done yet, by kind and state', async () => {
+    const before = await jobs.pending();
+    const waiting = (pending: typeof before) =>
+      pending.find((entry) => entry.name === 'test-record' && entry.state === 'created')?.count;
+    expect(before).toContainEqual({ name: 'test-broken', state: 'active', count: 0 });
+    await jobs.enqueue(database.db, 'test-record', { marker: 'later' }, { startAfterSeconds: 3600 });
+    expect(waiting(await jobs.pending())).toBe((waiting(before) ?? 0) + 1);
+  });
+
   it('refuses to enqueue a job nobody defined', async () => {
     await expect(jobs.enqueue(database.db, 'no-such-job', {})).rejects.toThrow('unknown job no-such-job');
   });

@@ -3,7 +3,7 @@ import { type JobResult, PgBoss, fromDrizzle, fromPglite } from 'pg-boss';
 
 /** What pg-boss needs of a Drizzle transaction. */
 type DrizzleExecutor = Parameters<typeof fromDrizzle>[0];
-import type { Database, Db } from '../db/database.ts';
+import { type Database, type Db, queryRows } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -50,9 +50,15 @@ export interface JobQueue {
     options?: { startAfterSeconds?: number; singletonKey?: string },
   ): Promise<string>;
   get(name: string, id: string): Promise<JobState | null>;
+  /** Jobs not done yet, for every kind defined and each unfinished state (zero included). */
+  pending(): Promise<{ name: string; state: PendingState; count: number }[]>;
   start(options: { work: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** The states of a job that is not done: waiting to run (first time or again) or running. */
+const PENDING_STATES = ['created', 'retry', 'active'] as const;
+export type PendingState = (typeof PENDING_STATES)[number];
 
 export interface JobQueueOptions {
   /** Seconds between polls for new work (pg-boss minimum 0.5). */
@@ -110,6 +116,21 @@ export function createJobQueue(database: Database, logger: Logger, options: JobQ
         completedOn: job.completedOn,
         output: job.output,
       };
+    },
+
+    async pending() {
+      const names = [...definitions.keys()];
+      const rows = await queryRows<{ name: string; state: string; count: number }>(
+        database.db,
+        sql`select name, state::text as state, count(*)::int as count from pgboss.job
+          where name in (select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb))
+            and state::text in ('created', 'retry', 'active')
+          group by name, state`,
+      );
+      const counted = new Map(rows.map((row) => [`${row.name}:${row.state}`, row.count]));
+      return names.flatMap((name) =>
+        PENDING_STATES.map((state) => ({ name, state, count: counted.get(`${name}:${state}`) ?? 0 })),
+      );
     },
 
     async start({ work }) {
