@@ -124,7 +124,7 @@ export function createJobQueue(database: Database, logger: Logger, options: JobQ
         database.db,
         sql`select name, state::text as state, count(*)::int as count from pgboss.job
           where name in (select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb))
-            and state::text in ('created', 'retry', 'active')
+            and state::text in (select jsonb_array_elements_text(${JSON.stringify(PENDING_STATES)}::jsonb))
           group by name, state`,
       );
       const counted = new Map(rows.map((row) => [`${row.name}:${row.state}`, row.count]));
