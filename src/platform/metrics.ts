@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { withTimeout } from './db/database.ts';
 import type { JobQueue } from './jobs/jobs.ts';
 
 /** Prometheus metrics for one app instance (its own registry, so tests can build several apps). */
@@ -7,6 +8,9 @@ export interface Metrics {
   httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
   httpRequests: Counter<'method' | 'route' | 'status_code'>;
 }
+
+/** How long a scrape waits for the job count before answering without it. */
+const JOB_COUNT_TIMEOUT_MS = 2000;
 
 export function createMetrics(jobs: Pick<JobQueue, 'pending'>): Metrics {
   const registry = new Registry();
@@ -19,7 +23,7 @@ export function createMetrics(jobs: Pick<JobQueue, 'pending'>): Metrics {
     async collect() {
       this.reset();
       // A scrape still answers when the database does not (the gauge is left out); /health/ says why.
-      const pending = await jobs.pending().catch(() => []);
+      const pending = await withTimeout(jobs.pending(), JOB_COUNT_TIMEOUT_MS, 'job count').catch(() => []);
       for (const { name, state, count } of pending) this.set({ queue: name, state }, count);
     },
   });
