@@ -55,7 +55,9 @@ export function programStructure(
     if (!needs) configs.set(configId, (needs = { configId, isActive, courses: new Set() }));
     if (needs.courses.has(courseId)) continue;
     needs.courses.add(courseId);
-    byCourse.set(courseId, [...(byCourse.get(courseId) ?? []), needs]);
+    let programs = byCourse.get(courseId);
+    if (!programs) byCourse.set(courseId, (programs = []));
+    programs.push(needs);
   }
   return { configs, byCourse, courseOfRun: new Map(runs.map((run) => [run.key, run.courseId])) };
 }
