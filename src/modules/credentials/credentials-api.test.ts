@@ -249,18 +249,20 @@ describe('credentials API (/api/v2/credentials/)', () => {
             { username: 'gina' },
             'not an object',
             courseCredential('hugo', { status: 'revoked' }),
+            courseCredential('iris', { date_override: { date: 'next tuesday' } }),
           ],
         },
       });
       expect(response.statusCode).toBe(200);
       const body = response.json();
-      expect(body).toMatchObject({ succeeded: 2, failed: 3 });
+      expect(body).toMatchObject({ succeeded: 2, failed: 4 });
       expect(body.results.map((r: { index: number; status: number }) => [r.index, r.status])).toEqual([
         [0, 201],
         [1, 400],
         [2, 400],
         [3, 400],
         [4, 201],
+        [5, 400],
       ]);
       expect(body.results[0].credential).toMatchObject({ username: 'erin', status: 'awarded' });
       expect(body.results[1].errors).toEqual({
@@ -268,6 +270,9 @@ describe('credentials API (/api/v2/credentials/)', () => {
       });
       expect(body.results[2].errors).toEqual({ credential: ['This field is required.'] });
       expect(body.results[4].credential).toMatchObject({ username: 'hugo', status: 'revoked' });
+      expect(body.results[5].errors).toMatchObject({
+        'date_override.date': [expect.stringContaining('date-time')],
+      });
       expect(await countCredentials()).toBe((before ?? 0) + 2);
     });
 

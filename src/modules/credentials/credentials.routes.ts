@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
-import Value from 'typebox/value';
+import Compile from 'typebox/compile';
 import { ValidationError } from '../../platform/errors.ts';
 import { validationErrorFrom } from '../../platform/http/error-handler.ts';
 import { drfDate } from '../../platform/http/formats.ts';
@@ -64,6 +64,8 @@ const IssueBody = Type.Object(
   { additionalProperties: false },
 );
 type IssueFields = Static<typeof IssueBody>;
+/** Bulk items are checked one by one, a thousand to a request: compiled once, not interpreted each time. */
+const issueBodyValidator = Compile(IssueBody);
 
 /** The service's request from the Open edX body. */
 const issueRequestOf = (body: IssueFields): IssueRequest => ({
@@ -207,9 +209,9 @@ export function credentialsRoutes(
         const actor = { ...actorOf(request), source: 'bulk' as const };
         const { items } = request.body;
         const malformed = items.map((item) =>
-          Value.Check(IssueBody, item)
+          issueBodyValidator.Check(item)
             ? null
-            : validationErrorFrom([...Value.Errors(IssueBody, item)] as never, 'body'),
+            : validationErrorFrom(issueBodyValidator.Errors(item) as never, 'body'),
         );
         const wellFormed = items.flatMap((item, index) =>
           malformed[index] ? [] : [{ request: issueRequestOf(item as IssueFields), actor }],
