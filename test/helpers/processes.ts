@@ -51,7 +51,11 @@ export async function startServer(
   let output = '';
   const exited = once(child, 'exit');
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), timeoutMs);
+    // A server that never says it listens is stopped, not left running after the caller gives up.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${output}`));
+    }, timeoutMs);
     let listening = false;
     const onData = (chunk: Buffer) => {
       // Kept only until it listens: a busy server's log lines would pile up in this process, and
