@@ -37,6 +37,14 @@ describe('logs', () => {
     }
   });
 
+  it('log a path naming a learner by its route, not the username', async () => {
+    const response = await t.app.inject({ url: '/api/v2/users/ann.learner/roles/' });
+    expect(response.statusCode).toBe(401);
+    const line = lines.findLast((entry) => entry.msg === 'request completed');
+    expect(line?.req).toMatchObject({ method: 'GET', path: '/api/v2/users/:username/roles/' });
+    expect(JSON.stringify(lines)).not.toContain('ann.learner');
+  });
+
   it('redact sensitive keys at the top of a record and one object down, leaving the rest', () => {
     const captured: Record<string, unknown>[] = [];
     const logger = capturingLogger(captured);

@@ -42,20 +42,36 @@ function censored(record: Record<string, unknown>, depth: number): Record<string
  */
 const censorSensitive = (record: Record<string, unknown>) => censored(record, 1);
 
+/** Route parameters whose values are personal data. */
+const PERSONAL_PARAMS = ['username'];
+
+interface LoggedRequest {
+  method: string;
+  url: string;
+  hostname: string;
+  ip: string;
+  socket?: { remotePort?: number };
+  params?: unknown;
+  routeOptions?: { url?: string };
+}
+
 /**
- * What a request's log line shows of it. The query string is left out: Open edX clients put
- * usernames there (`?username=`), and logs carry no personal data. Headers are never logged.
+ * The path a request's line shows: without its query string, where Open edX clients put usernames
+ * (`?username=`), and as its route's pattern (`/api/v2/users/:username/`) when a parameter in it is
+ * personal data.
  */
+function loggedPath(request: LoggedRequest): string | undefined {
+  const { params, routeOptions } = request;
+  const personal =
+    typeof params === 'object' && params !== null && PERSONAL_PARAMS.some((name) => name in params);
+  return personal && routeOptions?.url ? routeOptions.url : request.url.split('?', 1)[0];
+}
+
+/** What a request's log line shows of it; logs carry no personal data, and headers are never logged. */
 const serializers = {
-  req: (request: {
-    method: string;
-    url: string;
-    hostname: string;
-    ip: string;
-    socket?: { remotePort?: number };
-  }) => ({
+  req: (request: LoggedRequest) => ({
     method: request.method,
-    path: request.url.split('?', 1)[0],
+    path: loggedPath(request),
     host: request.hostname,
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,
