@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { drfDate } from '../../platform/http/formats.ts';
+import { Nullable } from '../../platform/http/nullable.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
@@ -10,8 +11,6 @@ import { MAX_PAGE_SIZE } from './catalog-source.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Text = Type.String({ minLength: 1, maxLength: 255 });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 const OrgRef = Type.Object({ uuid: Type.String(), key: Type.String(), name: Type.String() });
 const Retired = {
   retired: Type.Boolean({
@@ -188,9 +187,8 @@ export function catalogRoutes(catalog: CatalogService): FastifyPluginAsyncTypebo
           tags: ['catalog'],
           summary: "Set the logo certificates show for an organization (an uploaded image's UUID, or null)",
           params: Type.Object({ uuid: Type.String({ maxLength: 64 }) }),
-          // Null first: with type coercion, null would otherwise become an empty string.
           body: Type.Object(
-            { certificate_logo: Type.Union([Type.Null(), Type.String({ maxLength: 64 })]) },
+            { certificate_logo: Nullable(Type.String({ maxLength: 64 })) },
             { additionalProperties: false },
           ),
           response: { 200: Organization },

@@ -1,19 +1,17 @@
 import Type from 'typebox';
 import { drfDate } from '../../platform/http/formats.ts';
+import { Nullable } from '../../platform/http/nullable.ts';
 import type { ConfigPresentation } from './config-editing.ts';
 import type { CredentialConfig } from './credentials.repository.ts';
 
 /** Text a person reads: no control characters (PostgreSQL refuses NUL, and none belongs on a certificate). */
 export const PLAIN_TEXT = '^[^\\u0000-\\u001f\\u007f]*$';
 
-const Language = Type.Union([
-  Type.String({ maxLength: 16, pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }),
-  Type.Null(),
-]);
+const Language = Nullable(Type.String({ maxLength: 16, pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }));
 
 /** The presentation fields of a certificate configuration as the API takes them, all optional. */
 export const PresentationFields = {
-  title: Type.Optional(Type.Union([Type.String({ maxLength: 255, pattern: PLAIN_TEXT }), Type.Null()])),
+  title: Type.Optional(Nullable(Type.String({ maxLength: 255, pattern: PLAIN_TEXT }))),
   language: Type.Optional(Language),
   use_org_name: Type.Optional(Type.Boolean()),
   include_hours_of_effort: Type.Optional(Type.Boolean()),

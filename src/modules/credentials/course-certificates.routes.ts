@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { drfDate } from '../../platform/http/formats.ts';
+import { Nullable } from '../../platform/http/nullable.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
@@ -24,7 +25,7 @@ import { COURSE_MODES } from './credentials.schema.ts';
 
 const Mode = Type.Union(COURSE_MODES.map((mode) => Type.Literal(mode)));
 const CourseId = Type.String({ minLength: 1, maxLength: 255, pattern: PLAIN_TEXT });
-const AvailableDate = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+const AvailableDate = Nullable(Type.String({ format: 'date-time' }));
 
 /** The Open edX fields first, then what Laurel adds. */
 const CourseCertificateOut = Type.Object(

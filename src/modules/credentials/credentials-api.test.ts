@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
+import { queryRows } from '../../platform/db/database.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
 
 const DRF_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -392,6 +393,20 @@ describe('credentials API (/api/v2/credentials/)', () => {
         headers: auth.lms_worker,
       });
       expect(unknown.statusCode).toBe(404);
+    });
+  });
+
+  // Last: the credentials these write would change the counts the reading tests expect.
+  describe('null fields', () => {
+    it('takes a null lms_user_id as no id, as Open edX does', async () => {
+      const response = await post(courseCredential('nina', { lms_user_id: null }));
+      expect(response.statusCode).toBe(201);
+      expect(response.json()).toMatchObject({ username: 'nina', status: 'awarded' });
+      const [learner] = await queryRows<{ lms_user_id: number | null }>(
+        t.database.db,
+        sql`select lms_user_id from users where username = 'nina'`,
+      );
+      expect(learner?.lms_user_id ?? null).toBeNull();
     });
   });
 });

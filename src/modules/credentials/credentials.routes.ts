@@ -5,6 +5,7 @@ import Compile from 'typebox/compile';
 import { ValidationError } from '../../platform/errors.ts';
 import { validationErrorFrom } from '../../platform/http/error-handler.ts';
 import { drfDate } from '../../platform/http/formats.ts';
+import { Nullable } from '../../platform/http/nullable.ts';
 import { requestOrigin } from '../../platform/http/origin.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
 import { uuidHex } from '../../platform/ids.ts';
@@ -47,7 +48,7 @@ const CredentialOut = Type.Object(
 const IssueBody = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 150 }),
-    lms_user_id: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    lms_user_id: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
     credential: Type.Object(
       {
         type: Type.Optional(Type.Union([Type.Literal('program'), Type.Literal('course-run')])),

@@ -73,6 +73,18 @@ describe('program certificate configurations and signatories', () => {
       is_active: false,
     });
     expect(reordered.json()).toMatchObject({ signatories: [first.uuid], is_active: false });
+
+    // null clears a field: it is not read as an empty string (or a zero) on the way in.
+    const cleared = await call('PATCH', `/api/v2/program_certificates/${created.json().uuid}/`, {
+      title: null,
+      language: null,
+    });
+    expect(cleared.statusCode).toBe(200);
+    expect(cleared.json()).toMatchObject({ title: null, language: null });
+    const unsigned = await call('PATCH', `/api/v2/signatories/${second.uuid}/`, {
+      organization_name_override: null,
+    });
+    expect(unsigned.json()).toMatchObject({ organization_name_override: null });
     const refused = await call(
       'POST',
       '/api/v2/credentials/',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { drfDate } from '../../platform/http/formats.ts';
+import { Nullable } from '../../platform/http/nullable.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
@@ -30,9 +31,8 @@ const ProgramCertificate = Type.Object(
 const SignatoryFields = {
   name: Type.String({ minLength: 1, maxLength: 255 }),
   title: Type.String({ maxLength: 255 }),
-  organization_name_override: Type.Union([Type.String({ maxLength: 255 }), Type.Null()]),
-  // Null first: with type coercion, null would otherwise become an empty string.
-  image: Type.Union([Type.Null(), Type.String({ maxLength: 64 })]),
+  organization_name_override: Nullable(Type.String({ maxLength: 255 })),
+  image: Nullable(Type.String({ maxLength: 64 })),
 };
 const SignatoryOut = Type.Object(
   {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { drfDate } from '../../platform/http/formats.ts';
+import { Nullable } from '../../platform/http/nullable.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import type { Idempotency } from '../auth/idempotency.ts';
@@ -24,10 +25,10 @@ const GradeOut = Type.Object(
 );
 
 const fields = {
-  letter_grade: Type.Union([Type.String({ maxLength: 255 }), Type.Null()]),
+  letter_grade: Nullable(Type.String({ maxLength: 255 })),
   percent_grade: Type.Number({ minimum: 0, maximum: 1 }),
   verified: Type.Boolean(),
-  lms_last_updated_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lms_last_updated_at: Nullable(Type.String({ format: 'date-time' })),
 };
 const GradeBody = Type.Object(
   {
