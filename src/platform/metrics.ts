@@ -23,7 +23,9 @@ export function createMetrics(jobs: Pick<JobQueue, 'pending'>): Metrics {
     async collect() {
       this.reset();
       // A scrape still answers when the database does not (the gauge is left out); /health/ says why.
-      const pending = await withTimeout(jobs.pending(), JOB_COUNT_TIMEOUT_MS, 'job count').catch(() => []);
+      // The count's own timeout frees its connection; this one also covers waiting for a connection.
+      const count = jobs.pending(JOB_COUNT_TIMEOUT_MS);
+      const pending = await withTimeout(count, JOB_COUNT_TIMEOUT_MS, 'job count').catch(() => []);
       for (const { name, state, count } of pending) this.set({ queue: name, state }, count);
     },
   });

@@ -1,13 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/database.ts';
+import { onPostgres } from '../../../test/helpers/engine.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import type { Database } from '../db/database.ts';
 import { createLogger } from '../logger.ts';
 import { type JobQueue, createJobQueue } from './jobs.ts';
 
 describe('jobs', () => {
-  let database: Database;
+  let database: Database & { url: string };
   let jobs: JobQueue;
   const recorded: string[] = [];
   const flakyAttempts: number[] = [];
@@ -124,12 +126,31 @@ describe('jobs', () => {
   });
 
   it('counts the jobs not done yet, by kind and state', async () => {
-    const before = await jobs.pending();
+    const before = await jobs.pending(5000);
     const waiting = (pending: typeof before) =>
       pending.find((entry) => entry.name === 'test-record' && entry.state === 'created')?.count;
     expect(before).toContainEqual({ name: 'test-broken', state: 'active', count: 0 });
     await jobs.enqueue(database.db, 'test-record', { marker: 'later' }, { startAfterSeconds: 3600 });
-    expect(waiting(await jobs.pending())).toBe((waiting(before) ?? 0) + 1);
+    expect(waiting(await jobs.pending(5000))).toBe((waiting(before) ?? 0) + 1);
+  });
+
+  // PGlite has one connection, so nothing else can hold the lock there.
+  it.runIf(onPostgres)('gives up a count that waits too long, and frees its connection', async () => {
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('lock table pgboss.job in access exclusive mode');
+      const started = Date.now();
+      // 57014: PostgreSQL cancelled the statement (statement_timeout).
+      await expect(jobs.pending(300)).rejects.toMatchObject({ cause: { code: '57014' } });
+      expect(Date.now() - started).toBeLessThan(3000);
+      await holder.query('rollback');
+      // The connection the count used went back to the pool in working order.
+      expect((await jobs.pending(5000)).length).toBeGreaterThan(0);
+    } finally {
+      await holder.end();
+    }
   });
 
   it('refuses to enqueue a job nobody defined', async () => {

@@ -51,7 +51,11 @@ export interface JobQueue {
   ): Promise<string>;
   get(name: string, id: string): Promise<JobState | null>;
   /** Jobs not done yet, for every kind defined and each unfinished state (zero included). */
-  pending(): Promise<{ name: string; state: PendingState; count: number }[]>;
+  /**
+   * How many jobs of each defined kind are waiting or running. PostgreSQL gives up the count after
+   * `timeoutMs`, so a slow count frees its connection instead of holding it.
+   */
+  pending(timeoutMs: number): Promise<{ name: string; state: PendingState; count: number }[]>;
   start(options: { work: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
@@ -118,15 +122,18 @@ export function createJobQueue(database: Database, logger: Logger, options: JobQ
       };
     },
 
-    async pending() {
+    async pending(timeoutMs) {
       const names = [...definitions.keys()];
-      const rows = await queryRows<{ name: string; state: string; count: number }>(
-        database.db,
-        sql`select name, state::text as state, count(*)::int as count from pgboss.job
-          where name in (select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb))
-            and state::text in (select jsonb_array_elements_text(${JSON.stringify(PENDING_STATES)}::jsonb))
-          group by name, state`,
-      );
+      const rows = await database.db.transaction(async (tx) => {
+        await tx.execute(sql.raw(`set local statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`));
+        return queryRows<{ name: string; state: string; count: number }>(
+          tx,
+          sql`select name, state::text as state, count(*)::int as count from pgboss.job
+            where name in (select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb))
+              and state::text in (select jsonb_array_elements_text(${JSON.stringify(PENDING_STATES)}::jsonb))
+            group by name, state`,
+        );
+      });
       const counted = new Map(rows.map((row) => [`${row.name}:${row.state}`, row.count]));
       return names.flatMap((name) =>
         PENDING_STATES.map((state) => ({ name, state, count: counted.get(`${name}:${state}`) ?? 0 })),
