@@ -50,10 +50,9 @@ export interface JobQueue {
     options?: { startAfterSeconds?: number; singletonKey?: string },
   ): Promise<string>;
   get(name: string, id: string): Promise<JobState | null>;
-  /** Jobs not done yet, for every kind defined and each unfinished state (zero included). */
   /**
-   * How many jobs of each defined kind are waiting or running. PostgreSQL gives up the count after
-   * `timeoutMs`, so a slow count frees its connection instead of holding it.
+   * Jobs not done yet, for every kind defined and each unfinished state (zero included). PostgreSQL
+   * gives up the count after `timeoutMs`, so a slow count frees its connection instead of holding it.
    */
   pending(timeoutMs: number): Promise<{ name: string; state: PendingState; count: number }[]>;
   start(options: { work: boolean }): Promise<void>;
