@@ -24,8 +24,8 @@ export function createMetrics(jobs: Pick<JobQueue, 'pending'>): Metrics {
       this.reset();
       // A scrape still answers when the database does not (the gauge is left out); /health/ says why.
       // The count's own timeout frees its connection; this one also covers waiting for a connection.
-      const count = jobs.pending(JOB_COUNT_TIMEOUT_MS);
-      const pending = await withTimeout(count, JOB_COUNT_TIMEOUT_MS, 'job count').catch(() => []);
+      const counting = jobs.pending(JOB_COUNT_TIMEOUT_MS);
+      const pending = await withTimeout(counting, JOB_COUNT_TIMEOUT_MS, 'job count').catch(() => []);
       for (const { name, state, count } of pending) this.set({ queue: name, state }, count);
     },
   });

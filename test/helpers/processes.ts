@@ -89,16 +89,27 @@ export async function startServer(
   };
 }
 
-/** GET with an explicit Host header (fetch does not let a caller set one). */
-export async function getWithHost(url: string, host: string): Promise<{ status: number; json: unknown }> {
+/** GET with an explicit Host header (fetch does not let a caller set one): status, content type, body. */
+export async function getTextWithHost(
+  url: string,
+  host: string,
+): Promise<{ status: number; type: string; body: string }> {
   const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
     const req = request(url, { headers: { host } }, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(body) as unknown }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', body }),
+      );
     });
     req.on('error', reject);
     req.end();
   });
+}
+
+/** GET a JSON answer with an explicit Host header. */
+export async function getWithHost(url: string, host: string): Promise<{ status: number; json: unknown }> {
+  const { status, body } = await getTextWithHost(url, host);
+  return { status, json: JSON.parse(body) as unknown };
 }

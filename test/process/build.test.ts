@@ -1,24 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { useFreshDatabaseEnv } from '../helpers/fresh-database-url.ts';
-import { startServer } from '../helpers/processes.ts';
-
-/** GET with an explicit Host header: the status, content type and body. */
-function get(url: string, host: string): Promise<{ status: number; type: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers: { host } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', body }),
-      );
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+import { getTextWithHost, startServer } from '../helpers/processes.ts';
 
 describe('the compiled server (npm run build, then node dist/main.js)', () => {
   const fresh = useFreshDatabaseEnv();
@@ -32,13 +16,13 @@ describe('the compiled server (npm run build, then node dist/main.js)', () => {
     try {
       expect((await fetch(`${server.url}/health/`)).status).toBe(200);
       // A page template, a certificate template and a static file: each read from beside the code.
-      const home = await get(`${server.url}/`, 'localhost');
+      const home = await getTextWithHost(`${server.url}/`, 'localhost');
       expect(home.status).toBe(200);
       expect(home.type).toContain('text/html');
-      const example = await get(`${server.url}/credentials/example/`, 'localhost');
+      const example = await getTextWithHost(`${server.url}/credentials/example/`, 'localhost');
       expect(example.status).toBe(200);
       expect(example.body).toContain('Certificate');
-      const css = await get(`${server.url}/static/certificate.css`, 'localhost');
+      const css = await getTextWithHost(`${server.url}/static/certificate.css`, 'localhost');
       expect(css.status).toBe(200);
       expect(css.type).toContain('text/css');
     } finally {
