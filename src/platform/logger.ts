@@ -94,7 +94,7 @@ export function loggerOptions(level: string): LoggerOptions {
  * writes instead of one blocking write per line (pino flushes what is pending when the process exits).
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(loggerOptions(level), destination ?? pino.destination({ dest: 1, sync: false }));
+  return pino(loggerOptions(level), destination ?? pino.destination({ dest: 1, sync: false, maxWrite: 4096 }));
 }
 
 export type { Logger };

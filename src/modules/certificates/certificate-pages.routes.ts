@@ -88,9 +88,9 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
       const found = await publicView(request, uuid);
       if (!found) return undefined;
       const { credential, view } = found;
-      const rendered = await render(request, credential, view);
+      const { html, etag } = await render(request, credential, view);
       const ownerBanner = await renderer.renderOwnerBanner(view, shareLinks(site, view));
-      return { ...rendered, userId: credential.learner.id, ownerBanner };
+      return { body: Buffer.from(html), etag, userId: credential.learner.id, ownerBanner };
     });
   }
 
@@ -107,8 +107,8 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
         const etag = owner ? `${page.etag.slice(0, -1)}-owner"` : page.etag;
         reply.header('cache-control', owner ? 'private, no-cache' : 'no-cache').header('etag', etag);
         if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-        const html = owner ? page.html.replace(OWNER_BANNER_SLOT, page.ownerBanner) : page.html;
-        return reply.type('text/html; charset=utf-8').send(html);
+        const body = owner ? page.body.toString().replace(OWNER_BANNER_SLOT, page.ownerBanner) : page.body;
+        return reply.type('text/html; charset=utf-8').send(body);
       },
     );
 
@@ -134,7 +134,8 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
         const page = uuid && (await certificatePage(request, uuid));
         if (!page) return notFound(reply);
         const paper = request.query.paper === 'letter' ? 'Letter' : 'A4';
-        const pdf = await printer.pdf(page, paper, async (sha256) => {
+        const printed = { html: page.body.toString(), etag: page.etag };
+        const pdf = await printer.pdf(printed, paper, async (sha256) => {
           const found = await assets.content(request.site, sha256);
           return found && { bytes: found.bytes, contentType: found.asset.contentType };
         });

@@ -29,7 +29,7 @@ describe.each(implementations)('$name cache', ({ create }) => {
   afterAll(async () => {
     // Every key the tests below write, so a Redis run leaves nothing behind.
     const keys = ['object', 'number', 'string', 'false', 'null', 'overwrite', 'copy', 'short', 'long'];
-    await cache.delete(...keys, 'd3', 'kept', 'wrapped', 'rewrapped', 'nothing', 'failing', 'added');
+    await cache.delete(...keys, 'd3', 'kept', 'wrapped', 'rewrapped', 'nothing', 'failing', 'added', 'many-a', 'many-b');
     await cache.close();
   });
 
@@ -37,6 +37,13 @@ describe.each(implementations)('$name cache', ({ create }) => {
     expect(await cache.add('added', { first: true }, 60)).toBe(true);
     expect(await cache.add('added', { first: false }, 60)).toBe(false);
     expect(await cache.get('added')).toEqual({ first: true });
+  });
+
+  it('reads several keys at once, in order, with undefined for the missing ones', async () => {
+    await cache.set('many-a', { a: 1 }, 60);
+    await cache.set('many-b', 'b', 60);
+    expect(await cache.getMany(['many-b', 'missing', 'many-a'])).toEqual(['b', undefined, { a: 1 }]);
+    expect(await cache.getMany([])).toEqual([]);
   });
 
   it('returns undefined for a missing key', async () => {

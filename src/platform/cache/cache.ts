@@ -5,6 +5,8 @@
  */
 export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
+  /** The values of several keys, in order, in one round trip (undefined where a key is absent). */
+  getMany<T>(keys: string[]): Promise<(T | undefined)[]>;
   set<T>(key: string, value: T, ttlSeconds: number): Promise<void>;
   delete(...keys: string[]): Promise<void>;
   /** Stores the value only if the key is absent; says whether it did (atomic in Redis). */

@@ -32,9 +32,10 @@ export function createChangeTokens(cache: Cache) {
   return {
     /** The current token of each key, in order; a key without one gets one. */
     async current(keys: string[]): Promise<string[]> {
+      const found = await cache.getMany<string>(keys);
       return Promise.all(
-        keys.map(async (key) => {
-          const token = await cache.get<string>(key);
+        keys.map(async (key, i) => {
+          const token = found[i];
           if (token !== undefined) return token;
           await cache.add(key, newToken(), TOKEN_SECONDS);
           return (await cache.get<string>(key)) ?? '';

@@ -28,6 +28,9 @@ export function createMemoryCache(options: { maxEntries?: number; maxBytes?: num
     async get<T>(key: string) {
       return lru.get(key) as T | undefined;
     },
+    async getMany<T>(keys: string[]) {
+      return keys.map((key) => lru.get(key) as T | undefined);
+    },
     async set(key, value, ttlSeconds) {
       store(key, value, ttlSeconds);
     },

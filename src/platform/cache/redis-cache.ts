@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { type Cache, wrapWith } from './cache.ts';
 
+const parsed = <T>(text: string | null) => (text === null ? undefined : (JSON.parse(text) as T));
+
 /** Shared cache in Redis. Keys are prefixed so Laurel can share a Redis with other programs. */
 export function createRedisCache(url: string, { prefix }: { prefix: string }): Cache {
   const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
@@ -8,8 +10,11 @@ export function createRedisCache(url: string, { prefix }: { prefix: string }): C
   redis.on('error', () => {});
   const cache: Cache = {
     async get<T>(key: string) {
-      const text = await redis.get(prefix + key);
-      return text === null ? undefined : (JSON.parse(text) as T);
+      return parsed<T>(await redis.get(prefix + key));
+    },
+    async getMany<T>(keys: string[]) {
+      if (keys.length === 0) return [];
+      return (await redis.mget(keys.map((key) => prefix + key))).map((text) => parsed<T>(text));
     },
     async set(key, value, ttlSeconds) {
       await redis.set(prefix + key, JSON.stringify(value), 'EX', Math.max(1, Math.ceil(ttlSeconds)));
