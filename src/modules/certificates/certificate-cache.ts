@@ -1,20 +1,15 @@
 import { LRUCache } from 'lru-cache';
 import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
+import type { RenderedCertificate } from './certificate-renderer.ts';
 
 /** A rendered page is kept this long at most; changes invalidate it long before. */
 const PAGE_SECONDS = 3600;
-/** Room for the rendered pages of one instance (a default page and its banner take about 8 kB). */
+/** Room for the rendered pages of one instance (a default page takes about 6 kB). */
 const PAGES_MAX_BYTES = 32 * 1024 * 1024;
 
-/**
- * A certificate page as served: the page as UTF-8 bytes (encoded once, not on every response), its
- * ETag, whose it is, and the banner its owner sees on it.
- */
-export interface CertificatePage {
-  body: Buffer;
-  etag: string;
+/** A certificate page as served (bytes, encoded once rather than on every response) and whose it is. */
+export interface CertificatePage extends RenderedCertificate {
   userId: number;
-  ownerBanner: string;
 }
 
 /** A cached certificate page and the change tokens it was rendered under. */
@@ -36,7 +31,7 @@ const sameTokens = (a: (string | null)[], b: string[]) =>
 export function createCertificateCache(tokens: ChangeTokens) {
   const pages = new LRUCache<string, CachedPage>({
     maxSize: PAGES_MAX_BYTES,
-    sizeCalculation: ({ page }) => page.body.length + page.ownerBanner.length,
+    sizeCalculation: ({ page }) => page.body.length,
     ttl: PAGE_SECONDS * 1000,
   });
   const dependencies = (siteId: number, uuid: string, userId?: number) => [

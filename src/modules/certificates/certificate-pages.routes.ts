@@ -88,10 +88,28 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
       const found = await publicView(request, uuid);
       if (!found) return undefined;
       const { credential, view } = found;
-      const { html, etag } = await render(request, credential, view);
-      const ownerBanner = await renderer.renderOwnerBanner(view, shareLinks(site, view));
-      return { body: Buffer.from(html), etag, userId: credential.learner.id, ownerBanner };
+      return { ...(await render(request, credential, view)), userId: credential.learner.id };
     });
+  }
+
+  /**
+   * The page with the sharing banner, for the signed-in learner it belongs to: private, and put
+   * together only when asked for, since few visitors are the owner.
+   */
+  async function ownerCopy(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    uuid: string,
+    page: CertificatePage,
+  ) {
+    const validators = { 'cache-control': 'private, no-cache', etag: `${page.etag.slice(0, -1)}-owner"` };
+    if (request.headers['if-none-match'] === validators.etag)
+      return reply.code(304).headers(validators).send();
+    const found = await publicView(request, uuid);
+    if (!found) return notFound(reply);
+    const banner = await renderer.renderOwnerBanner(found.view, shareLinks(request.site, found.view));
+    const html = page.body.toString().replace(OWNER_BANNER_SLOT, banner);
+    return reply.headers(validators).type('text/html; charset=utf-8').send(html);
   }
 
   return async (app) => {
@@ -102,13 +120,10 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
         const uuid = certificateUuid(request.params.id);
         const page = uuid && (await certificatePage(request, uuid));
         if (!page) return notFound(reply);
-        // Only the signed-in learner it belongs to sees the sharing banner; their copy is private.
-        const owner = request.principal?.userId === page.userId;
-        const etag = owner ? `${page.etag.slice(0, -1)}-owner"` : page.etag;
-        reply.header('cache-control', owner ? 'private, no-cache' : 'no-cache').header('etag', etag);
-        if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-        const body = owner ? page.body.toString().replace(OWNER_BANNER_SLOT, page.ownerBanner) : page.body;
-        return reply.type('text/html; charset=utf-8').send(body);
+        if (request.principal?.userId === page.userId) return ownerCopy(request, reply, uuid, page);
+        reply.header('cache-control', 'no-cache').header('etag', page.etag);
+        if (request.headers['if-none-match'] === page.etag) return reply.code(304).send();
+        return reply.type('text/html; charset=utf-8').send(page.body);
       },
     );
 
@@ -162,8 +177,8 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
         if (!credential) return notFound(reply);
         const links = pageOnly(`${requestOrigin(request)}${request.url}`);
         const view = await certificateView(request.site, credential, links);
-        const { html } = await render(request, credential, { ...view, search_indexing: false });
-        return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+        const { body } = await render(request, credential, { ...view, search_indexing: false });
+        return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
       },
     );
 
@@ -181,8 +196,8 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
         credential.config.language = language ?? null;
         const links = pageOnly(`${requestOrigin(request)}${request.url}`);
         const view = await certificateView(request.site, credential, links);
-        const { html } = await renderer.render({ ...view, search_indexing: false });
-        return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+        const { body } = await renderer.render({ ...view, search_indexing: false });
+        return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
       },
     );
   };

@@ -59,9 +59,9 @@ const OWNER_BANNER = readFileSync(
   'utf8',
 );
 
-/** A rendered certificate and the strong validator of its exact bytes. */
+/** A rendered certificate as UTF-8 bytes, and the strong validator of those bytes. */
 export interface RenderedCertificate {
-  html: string;
+  body: Buffer;
   etag: string;
 }
 
@@ -134,14 +134,17 @@ export function createCertificateRenderer() {
   async function renderWith(engine: Liquid, view: CertificateView): Promise<RenderedCertificate> {
     let html: string;
     try {
-      html = (await engine.renderFile('certificate', view)) as string;
+      // Synchronous: the async renderer awaits a promise per tag, most of a page's cost, and
+      // certificate templates have nothing to wait for (no async filters, templates in memory).
+      html = engine.renderFileSync('certificate', view) as string;
     } catch (error) {
       throw TemplateError.from(error);
     }
-    if (Buffer.byteLength(html) > MAX_PAGE_BYTES)
+    const body = Buffer.from(html);
+    if (body.length > MAX_PAGE_BYTES)
       throw new TemplateError(`the page would be larger than ${MAX_PAGE_BYTES / 1024 / 1024} MB`);
-    const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 32)}"`;
-    return { html, etag };
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+    return { body, etag };
   }
 
   return {
@@ -153,7 +156,7 @@ export function createCertificateRenderer() {
         outputEscape: 'escape',
         ownPropertyOnly: true,
       });
-      return (await bannerEngine.renderFile('owner-banner', { ...view, share })) as string;
+      return bannerEngine.renderFileSync('owner-banner', { ...view, share }) as string;
     },
 
     /** The certificate page of `view`, with the stored `parts` in place of the built-in ones. */

@@ -268,8 +268,8 @@ export function createTemplatesService(deps: {
       return pickTemplates(templateChain(credential), stored);
     },
 
-    /** Renders a draft or stored template for a real credential of the site (any status) or sample data. */
-    async preview(site: Site, request: PreviewRequest, origin: string): Promise<string> {
+    /** Renders a draft or stored template for a real credential of the site (any status) or sample data: the page's bytes. */
+    async preview(site: Site, request: PreviewRequest, origin: string): Promise<Buffer> {
       const credential = request.credential
         ? await shown.findForStaff(site, request.credential)
         : exampleCredential(request.kind ?? 'program', request.programType ?? 'professional-certificate');
@@ -288,7 +288,7 @@ export function createTemplatesService(deps: {
           request.body === undefined
             ? await renderer.render(view, parts)
             : await renderer.renderDraft(request.part, request.body, view, parts);
-        return rendered.html;
+        return rendered.body;
       } catch (error) {
         if (error instanceof TemplateError) throw asValidationError(error);
         throw error;

@@ -28,8 +28,20 @@ describe.each(implementations)('$name cache', ({ create }) => {
   });
   afterAll(async () => {
     // Every key the tests below write, so a Redis run leaves nothing behind.
-    const keys = ['object', 'number', 'string', 'false', 'null', 'overwrite', 'copy', 'short', 'long'];
-    await cache.delete(...keys, 'd3', 'kept', 'wrapped', 'rewrapped', 'nothing', 'failing', 'added', 'many-a', 'many-b');
+    const keys = [
+      'object',
+      'number',
+      'string',
+      'false',
+      'null',
+      'overwrite',
+      'copy',
+      'short',
+      'long',
+      'many-a',
+      'many-b',
+    ];
+    await cache.delete(...keys, 'd3', 'kept', 'wrapped', 'rewrapped', 'nothing', 'failing', 'added');
     await cache.close();
   });
 
