@@ -10,8 +10,9 @@
  * bare route's), cold throughput (every request a credential this server has never shown; ≥ 25% of
  * the bare route's) and the p99 latency of warm pages under an open-loop load of 1,000 requests/s
  * (≤ 10 ms). Cold pages are also shown next to the bare page answered after one indexed lookup of
- * the credential: the most a server that reads each cold credential from PostgreSQL can do here. A fresh database is created and seeded by scripts/seed-credentials.ts unless `--database`
- * names one seeded before; nothing is written to it.
+ * the credential: the most a server that reads each cold credential from PostgreSQL can do here. A
+ * fresh database is created and seeded by scripts/seed-credentials.ts unless `--database` names one
+ * seeded before; nothing is written to it.
  */
 import { Agent, request } from 'node:http';
 import { sql } from 'drizzle-orm';

@@ -169,9 +169,13 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
 
   it('shows the sharing banner only to the signed-in learner the certificate belongs to', async () => {
     const hex = await award('owner');
-    const asOwner = await page(hex, await env.as('owner'));
+    const owner = await env.as('owner');
+    const asOwner = await page(hex, owner);
     expect(asOwner.body).toContain('class="owner-banner');
     expect(asOwner.headers['cache-control']).toBe('private, no-cache');
+    const revisit = await page(hex, { ...owner, 'if-none-match': asOwner.headers.etag as string });
+    expect(revisit.statusCode).toBe(304);
+    expect(revisit.headers['cache-control']).toBe('private, no-cache');
     const linkedin =
       /href="(https:\/\/www\.linkedin\.com\/profile\/add\?[^"]+)"/.exec(asOwner.body)?.[1] ?? '';
     const params = new URL(linkedin.replace(/&amp;/g, '&')).searchParams;

@@ -268,7 +268,10 @@ export function createTemplatesService(deps: {
       return pickTemplates(templateChain(credential), stored);
     },
 
-    /** Renders a draft or stored template for a real credential of the site (any status) or sample data: the page's bytes. */
+    /**
+     * Renders a draft or stored template for a real credential of the site (any status) or sample
+     * data; the page's bytes.
+     */
     async preview(site: Site, request: PreviewRequest, origin: string): Promise<Buffer> {
       const credential = request.credential
         ? await shown.findForStaff(site, request.credential)
