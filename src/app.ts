@@ -51,6 +51,7 @@ import { createShownCredentialsRepository } from './modules/credentials/shown-cr
 import { certificatePagesRoutes } from './modules/certificates/certificate-pages.routes.ts';
 import { createCertificateCache } from './modules/certificates/certificate-cache.ts';
 import { createPdfPrinter } from './modules/certificates/certificate-pdf.ts';
+import { createRenderedFiles, defineRenderedFilesExpiry } from './modules/certificates/rendered-files.ts';
 import { createSocialCards } from './modules/certificates/social-card.ts';
 import { createCertificateRenderer } from './modules/certificates/certificate-renderer.ts';
 import { createAssetsRepository } from './modules/certificates/assets.repository.ts';
@@ -250,6 +251,8 @@ export function createServices(
     clock,
   });
   const certificateRenderer = createCertificateRenderer();
+  const renderedFiles = createRenderedFiles(config.dataDir);
+  defineRenderedFilesExpiry(jobs, renderedFiles, clock);
   return {
     jobs,
     audit,
@@ -262,6 +265,7 @@ export function createServices(
     credentials,
     shownCredentials,
     certificateRenderer,
+    renderedFiles,
     templates: createTemplatesService({
       database,
       repository: createTemplatesRepository(),
@@ -365,7 +369,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerSiteResolution(app, services.sites);
   const printer = createPdfPrinter({
     chromiumPath: config.chromiumPath,
-    storage: createDiskStorage(join(config.dataDir, 'pdf')),
+    storage: services.renderedFiles.pdfs,
     staticDir: STATIC_DIR,
   });
   const verifyJwt = createJwtVerifier({
@@ -400,7 +404,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       templates: services.templates,
       renderer: services.certificateRenderer,
       pages: services.certificatePages,
-      cards: createSocialCards(createDiskStorage(join(config.dataDir, 'cards'))),
+      cards: createSocialCards(services.renderedFiles.cards),
       printer,
       assets: services.assets,
     }),

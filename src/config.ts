@@ -147,7 +147,7 @@ const SETTINGS = {
     kind: 'string',
     default: './data',
     description:
-      'Directory for files Laurel keeps: the generated secret key and uploaded assets (`DATA_DIR/assets`).',
+      'Directory for files Laurel keeps: the generated secret key, uploaded assets (`DATA_DIR/assets`), and social cards and PDFs (`DATA_DIR/cards`, `DATA_DIR/pdf`).',
   },
   secretKey: {
     env: 'SECRET_KEY',

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +8,9 @@ import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { browserTestsEnabled } from '../../../test/helpers/browser.ts';
 import { TEST_REDIS_URL } from '../../../test/helpers/engine.ts';
+import { waitFor } from '../../../test/helpers/wait.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
+import { EXPIRE_RENDERED_FILES_JOB } from './rendered-files.ts';
 
 const NOT_FOUND_TEXT = 'There is no certificate at this address.';
 /** Text as Liquid's escape filter writes it into a page. */
@@ -165,6 +169,41 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
     expect(
       (await t.app.inject({ method: 'GET', url: `/credentials/${'0'.repeat(32)}/card.png` })).statusCode,
     ).toBe(404);
+  });
+
+  it('deletes social cards not written for 30 days in its daily sweep, and makes them again', async () => {
+    const hex = await award('swept');
+    const card = () => t.app.inject({ method: 'GET', url: `/credentials/${hex}/card.png` });
+    const first = await card();
+    expect(first.statusCode).toBe(200);
+    const cards = join(t.config.dataDir, 'cards');
+    const file = readdirSync(cards, { recursive: true, encoding: 'utf8' })
+      .map((name) => join(cards, name))
+      .find((path) => statSync(path).isFile() && readFileSync(path).equals(first.rawPayload));
+    if (!file) throw new Error('the card is not among the stored cards');
+    const old = new Date(Date.now() - 31 * 24 * 3600 * 1000);
+    utimesSync(file, old, old);
+
+    const { jobs } = t.app.laurel;
+    const schedules = await t.database.db.execute(sql`select name, cron from pgboss.schedule`);
+    expect((schedules as unknown as { rows: unknown[] }).rows).toContainEqual({
+      name: EXPIRE_RENDERED_FILES_JOB,
+      cron: '40 3 * * *',
+    });
+    const id = await jobs.enqueue(t.database.db, EXPIRE_RENDERED_FILES_JOB, {});
+    await waitFor(
+      async () => (await jobs.get(EXPIRE_RENDERED_FILES_JOB, id))?.state === 'completed',
+      'the sweep',
+    );
+    expect((await jobs.get(EXPIRE_RENDERED_FILES_JOB, id))?.output).toEqual({
+      deleted: { cards: 1, pdfs: 0 },
+    });
+    expect(existsSync(file)).toBe(false);
+
+    const again = await card();
+    expect(again.statusCode).toBe(200);
+    expect(again.headers.etag).toBe(first.headers.etag);
+    expect(existsSync(file)).toBe(true);
   });
 
   it('shows the sharing banner only to the signed-in learner the certificate belongs to', async () => {
