@@ -163,7 +163,7 @@ export function catalogRoutes(catalog: CatalogService): FastifyPluginAsyncTypebo
           },
         },
         async (request) => {
-          const query = request.query as Record<string, string | undefined> & { page?: number };
+          const query = request.query as Record<string, string | undefined>;
           const filter: CatalogFilter = {
             key: query.key,
             organization: query.organization,

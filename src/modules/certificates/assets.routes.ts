@@ -9,6 +9,7 @@ import type { Asset } from './assets.repository.ts';
 import { assetPath } from './asset-path.ts';
 import type { AssetsService } from './assets.service.ts';
 import { MAX_IMAGE_BYTES } from './images.ts';
+import { notModified } from '../../platform/http/conditional.ts';
 
 /** Upload content types; the content itself decides what the file is. */
 const UPLOAD_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml', 'application/octet-stream'];
@@ -145,7 +146,7 @@ export function assetsRoutes(service: AssetsService): FastifyPluginAsyncTypebox 
           .header('x-content-type-options', 'nosniff')
           .header('content-security-policy', ASSET_POLICY)
           .header('cross-origin-resource-policy', 'same-site');
-        if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+        if (notModified(request, etag)) return reply.status(304).send();
         return reply.type(found.asset.contentType).send(found.bytes);
       },
     );

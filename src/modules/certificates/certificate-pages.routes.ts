@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { notModified } from '../../platform/http/conditional.ts';
 import { requestOrigin } from '../../platform/http/origin.ts';
 import {
   type PublicCredential,
@@ -18,7 +20,10 @@ import { type CertificateView, certificateLinks, certificateView, pageOnly } fro
 import type { SocialCards } from './social-card.ts';
 import type { TemplatesService } from './templates.service.ts';
 
-const CertificateParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+/** Certificate ids are checked by their own pattern: anything else, a NUL included, is the 404 page. */
+const PUBLIC_PAGE = { checksOwnText: true };
+// Any id up to the router's limit: one that names no certificate gets the 404 page, whatever its length.
+const CertificateParams = Type.Object({ id: Type.String() });
 const PdfQuery = Type.Object(
   { paper: Type.Optional(Type.Union([Type.Literal('a4'), Type.Literal('letter')])) },
   { additionalProperties: false },
@@ -102,48 +107,50 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
     uuid: string,
     page: CertificatePage,
   ) {
-    const validators = { 'cache-control': 'private, no-cache', etag: `${page.etag.slice(0, -1)}-owner"` };
-    if (request.headers['if-none-match'] === validators.etag)
-      return reply.code(304).headers(validators).send();
     const found = await publicView(request, uuid);
     if (!found) return notFound(reply);
     const banner = await renderer.renderOwnerBanner(found.view, shareLinks(request.site, found.view));
-    const html = page.body.toString().replace(OWNER_BANNER_SLOT, banner);
-    return reply.headers(validators).type('text/html; charset=utf-8').send(html);
+    // Its own validator: the banner changes with the site's sharing switches, not only with the page.
+    const etag = `"${createHash('sha256').update(page.etag).update(banner).digest('base64url').slice(0, 32)}"`;
+    reply.header('cache-control', 'private, no-cache').header('etag', etag);
+    if (notModified(request, etag)) return reply.code(304).send();
+    // A function, so that `$` in the learner's name is not read as a replacement pattern.
+    const html = page.body.toString().replace(OWNER_BANNER_SLOT, () => banner);
+    return reply.type('text/html; charset=utf-8').send(html);
   }
 
   return async (app) => {
     app.get(
       '/credentials/:id/',
-      { schema: { hide: true, params: CertificateParams } },
+      { config: PUBLIC_PAGE, schema: { hide: true, params: CertificateParams } },
       async (request, reply) => {
         const uuid = certificateUuid(request.params.id);
         const page = uuid && (await certificatePage(request, uuid));
         if (!page) return notFound(reply);
         if (request.principal?.userId === page.userId) return ownerCopy(request, reply, uuid, page);
         reply.header('cache-control', 'no-cache').header('etag', page.etag);
-        if (request.headers['if-none-match'] === page.etag) return reply.code(304).send();
+        if (notModified(request, page.etag)) return reply.code(304).send();
         return reply.type('text/html; charset=utf-8').send(page.body);
       },
     );
 
     app.get(
       '/credentials/:id/card.png',
-      { schema: { hide: true, params: CertificateParams } },
+      { config: PUBLIC_PAGE, schema: { hide: true, params: CertificateParams } },
       async (request, reply) => {
         const uuid = certificateUuid(request.params.id);
         const found = uuid && (await publicView(request, uuid));
         if (!found) return notFound(reply);
         const card = await cards.png(found.view);
         reply.header('cache-control', 'no-cache').header('etag', card.etag);
-        if (request.headers['if-none-match'] === card.etag) return reply.code(304).send();
+        if (notModified(request, card.etag)) return reply.code(304).send();
         return reply.type('image/png').send(card.bytes);
       },
     );
 
     app.get(
       '/credentials/:id/pdf',
-      { schema: { hide: true, params: CertificateParams, querystring: PdfQuery } },
+      { config: PUBLIC_PAGE, schema: { hide: true, params: CertificateParams, querystring: PdfQuery } },
       async (request, reply) => {
         const uuid = certificateUuid(request.params.id);
         const page = uuid && (await certificatePage(request, uuid));

@@ -101,7 +101,8 @@ export function createCertificateRenderer() {
   type Parts = ReadonlyMap<TemplatePart, Pick<StoredTemplate, 'uuid' | 'version' | 'body'>>;
 
   function newEngine(parts: Parts): Liquid {
-    const templates: Record<string, string> = { ...BUILT_IN };
+    // No prototype: liquidjs looks partials up by name, and `constructor` must not be one.
+    const templates: Record<string, string> = Object.assign(Object.create(null), BUILT_IN);
     for (const [part, stored] of parts) templates[part] = stored.body;
     const engine = new Liquid({
       templates,

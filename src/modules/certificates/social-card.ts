@@ -6,11 +6,17 @@ import type { CertificateView } from './certificate-view.ts';
 const CARD_WIDTH = 1200;
 const CARD_HEIGHT = 630;
 
+/** Characters XML 1.0 does not allow at all, escaped or not (control characters, lone surrogates, U+FFFE/F). */
+const NOT_IN_XML = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+/** Text for the card's SVG: markup escaped, and what XML cannot hold left out. */
 const escapeXml = (text: string) =>
-  text.replace(
-    /[<>&"']/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c,
-  );
+  text
+    .replace(NOT_IN_XML, '')
+    .replace(
+      /[<>&"']/g,
+      (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c,
+    );
 
 /** One line of at most `max` characters (SVG text does not wrap), with an ellipsis when cut. */
 const fit = (text: string, max: number) => {

@@ -91,7 +91,8 @@ describe('certificate templates (/api/v2/templates/)', () => {
       ['credential-kind', 'program'],
       ['organization', organization],
       ['program-type', program.type_attrs.slug],
-      ['program', program.uuid],
+      // Written as a person might paste it: stored in the form credentials name it.
+      ['program', program.uuid.toUpperCase()],
       ['config', configUuid],
     ] as const;
     const created: string[] = [];
@@ -183,6 +184,7 @@ describe('certificate templates (/api/v2/templates/)', () => {
       { part: 'certificate', scope: 'site', scope_key: 'x', body: 'x' },
       { part: 'certificate', scope: 'credential-kind', scope_key: 'diploma', body: 'x' },
       { part: 'certificate', scope: 'program', body: 'x' },
+      { part: 'certificate', scope: 'config', scope_key: 'not-a-uuid', body: 'x' },
       { part: 'sidebar', scope: 'site', body: 'x' },
       { part: 'certificate', scope: 'planet', body: 'x' },
       { part: 'certificate', scope: 'site', body: '' },

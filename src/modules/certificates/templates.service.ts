@@ -51,14 +51,26 @@ const TEMPLATES_SECONDS = 3600;
 /** Where sample certificates pretend to live while a template is checked. */
 const SAMPLE_LINKS = pageOnly('https://example.org/credentials/example/');
 
-/** The key a scope needs: none for the site, a kind for kinds, some name for the rest. */
-function checkScopeKey(scope: TemplateScope, key: string): void {
+/** Scopes keyed by a UUID, which credentials name in its canonical form. */
+const UUID_SCOPES: readonly TemplateScope[] = ['config', 'program'];
+
+/**
+ * The key a scope needs, as resolution will look for it: none for the site, a kind for kinds, a
+ * UUID (in canonical form, so `ABC…` matches) for configurations and programs, some name for the rest.
+ */
+function scopeKeyOf(scope: TemplateScope, key: string): string {
+  if (UUID_SCOPES.includes(scope)) {
+    const uuid = parseUuid(key);
+    if (!uuid) throw ValidationError.field('scope_key', `The ${scope} scope needs a UUID.`);
+    return uuid;
+  }
   if (scope === 'site' && key !== '')
     throw ValidationError.field('scope_key', 'The site scope takes no key: leave it empty.');
   if (scope === 'credential-kind' && !(CREDENTIAL_KINDS as readonly string[]).includes(key))
     throw ValidationError.field('scope_key', `A credential kind is one of: ${CREDENTIAL_KINDS.join(', ')}.`);
   if (scope !== 'site' && key === '')
     throw ValidationError.field('scope_key', `The ${scope} scope needs a key.`);
+  return key;
 }
 
 /** The credential kinds a template in this place can be used for: both, unless it is kind-specific. */
@@ -78,9 +90,10 @@ const storedTemplate = (template: TemplateRow, body: string): StoredTemplate => 
   body,
 });
 
-const asValidationError = (error: TemplateError) =>
+/** A template error as a 400 on the field that holds the template: the draft `body`, or a stored `template`. */
+const asValidationError = (error: TemplateError, field: 'body' | 'template' = 'body') =>
   ValidationError.field(
-    'body',
+    field,
     error.line === null ? error.message : `Line ${error.line}, column ${error.column}: ${error.message}`,
   );
 
@@ -164,14 +177,14 @@ export function createTemplatesService(deps: {
       input: NewTemplate,
       actor: Actor,
     ): Promise<{ template: TemplateRow; body: string }> {
-      checkScopeKey(input.scope, input.scopeKey);
-      await check(site, input.part, input.body, kindsFor(input.scope, input.scopeKey));
+      const scopeKey = scopeKeyOf(input.scope, input.scopeKey);
+      await check(site, input.part, input.body, kindsFor(input.scope, scopeKey));
       try {
         return await change(site, async (tx) => {
           const { body, ...fields } = input;
           const template = await repository.create(
             tx,
-            { siteId: site.id, ...fields },
+            { siteId: site.id, ...fields, scopeKey },
             body,
             actor.userId ?? null,
           );
@@ -183,7 +196,7 @@ export function createTemplatesService(deps: {
             changes: {
               part: [null, input.part],
               scope: [null, input.scope],
-              scope_key: [null, input.scopeKey],
+              scope_key: [null, scopeKey],
             },
           });
           return { template, body };
@@ -293,7 +306,8 @@ export function createTemplatesService(deps: {
             : await renderer.renderDraft(request.part, request.body, view, parts);
         return rendered.body;
       } catch (error) {
-        if (error instanceof TemplateError) throw asValidationError(error);
+        if (error instanceof TemplateError)
+          throw asValidationError(error, request.body === undefined ? 'template' : 'body');
         throw error;
       }
     },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { drfDate } from '../../platform/http/formats.ts';
+import { dateField, drfDate } from '../../platform/http/formats.ts';
 import { Nullable } from '../../platform/http/nullable.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
 import { actorOf } from '../auth/actor.ts';
@@ -66,7 +66,7 @@ const changeOf = (body: ChangesBody): CourseCertificateChange => ({
       ? undefined
       : body.certificate_available_date === null
         ? null
-        : new Date(body.certificate_available_date),
+        : dateField('certificate_available_date', body.certificate_available_date),
   isActive: body.is_active,
   ...presentationOf(body),
 });

@@ -5,6 +5,9 @@ import type { CliContext } from '../../cli/context.ts';
 import { OperationalError, ValidationError } from '../../platform/errors.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
 import type { CredentialStatus, IssueRequest } from './credentials.service.ts';
+import { storableDate } from '../../platform/http/formats.ts';
+import { unstorableText } from '../../platform/http/storable-text.ts';
+import { LMS_USER_ID_MAX } from '../users/users.schema.ts';
 
 type Run = <T>(command: (context: CliContext) => Promise<T>) => Promise<T>;
 
@@ -25,15 +28,17 @@ function requestOf(row: Record<string, string>): IssueRequest {
   const errors: Record<string, string[]> = {};
   const status = (row.status || 'awarded') as CredentialStatus;
   if (status !== 'awarded' && status !== 'revoked') errors.status = ['Must be awarded or revoked.'];
-  let dateOverride: Date | null = null;
-  if (row.date_override) {
-    dateOverride = new Date(row.date_override);
-    if (Number.isNaN(dateOverride.getTime()))
-      errors.date_override = ['Must be a date and time, e.g. 2026-06-01T00:00:00Z.'];
-  }
+  const unstorable = unstorableText(row);
+  if (unstorable) throw unstorable;
+  const dateOverride = row.date_override ? (storableDate(row.date_override) ?? null) : null;
+  if (row.date_override && !dateOverride)
+    errors.date_override = ['Must be a date and time, e.g. 2026-06-01T00:00:00Z.'];
   const lmsUserId = row.lms_user_id ? Number(row.lms_user_id) : undefined;
-  if (lmsUserId !== undefined && (!Number.isSafeInteger(lmsUserId) || lmsUserId < 1))
-    errors.lms_user_id = ['Must be a positive whole number.'];
+  if (
+    lmsUserId !== undefined &&
+    (!Number.isSafeInteger(lmsUserId) || lmsUserId < 1 || lmsUserId > LMS_USER_ID_MAX)
+  )
+    errors.lms_user_id = [`Must be a whole number from 1 to ${LMS_USER_ID_MAX}.`];
   const attributes = Object.entries(row)
     .filter(([column, value]) => column.startsWith(ATTRIBUTE_PREFIX) && value !== '')
     .map(([column, value]) => ({ name: column.slice(ATTRIBUTE_PREFIX.length), value }));

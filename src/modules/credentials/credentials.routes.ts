@@ -4,14 +4,16 @@ import Type, { type Static } from 'typebox';
 import Compile from 'typebox/compile';
 import { ValidationError } from '../../platform/errors.ts';
 import { validationErrorFrom } from '../../platform/http/error-handler.ts';
-import { drfDate } from '../../platform/http/formats.ts';
+import { dateField, drfDate } from '../../platform/http/formats.ts';
 import { Nullable } from '../../platform/http/nullable.ts';
 import { requestOrigin } from '../../platform/http/origin.ts';
+import { unstorableText } from '../../platform/http/storable-text.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
 import { uuidHex } from '../../platform/ids.ts';
 import { actorOf } from '../auth/actor.ts';
 import { authorize, requireAuthentication, requirePermission } from '../auth/authorize.ts';
 import type { Idempotency } from '../auth/idempotency.ts';
+import { LMS_USER_ID_MAX } from '../users/users.schema.ts';
 import { CREDENTIALS_THROTTLE } from '../auth/throttle.ts';
 import type { CredentialRow } from './credentials.repository.ts';
 import type { CredentialStatus, CredentialsService, IssueRequest } from './credentials.service.ts';
@@ -48,7 +50,7 @@ const CredentialOut = Type.Object(
 const IssueBody = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 150 }),
-    lms_user_id: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    lms_user_id: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: LMS_USER_ID_MAX }))),
     credential: Type.Object(
       {
         type: Type.Optional(Type.Union([Type.Literal('program'), Type.Literal('course-run')])),
@@ -68,7 +70,7 @@ type IssueFields = Static<typeof IssueBody>;
 /** Bulk items are checked one by one, a thousand to a request: compiled once, not interpreted each time. */
 const issueBodyValidator = Compile(IssueBody);
 
-/** The service's request from the Open edX body. */
+/** The service's request from the Open edX body; a 400 for a date the schema let through but no store holds. */
 const issueRequestOf = (body: IssueFields): IssueRequest => ({
   username: body.username,
   lmsUserId: body.lms_user_id ?? undefined,
@@ -79,8 +81,22 @@ const issueRequestOf = (body: IssueFields): IssueRequest => ({
   },
   status: body.status ?? 'awarded',
   attributes: body.attributes ?? [],
-  dateOverride: body.date_override ? new Date(body.date_override.date) : null,
+  dateOverride: body.date_override ? dateField('date_override.date', body.date_override.date) : null,
 });
+
+/** A bulk item as the service's request, or why it is refused (as a single POST of it would be). */
+function bulkItemRequest(item: unknown): IssueRequest | ValidationError {
+  if (!issueBodyValidator.Check(item))
+    return validationErrorFrom(issueBodyValidator.Errors(item) as never, 'body');
+  const unstorable = unstorableText(item);
+  if (unstorable) return unstorable;
+  try {
+    return issueRequestOf(item);
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+}
 
 const BulkResult = Type.Object({
   index: Type.Integer(),
@@ -94,7 +110,15 @@ const BulkOut = Type.Object({
   results: Type.Array(BulkResult),
 });
 
+/** A boolean query parameter as django-filter reads it: the LMS sends `only_visible=True`. */
+const TRUE_TEXTS = new Set(['true', 'True', '1']);
+const DjangoBoolean = Type.Union(
+  ['true', 'True', '1', 'false', 'False', '0'].map((text) => Type.Literal(text)),
+);
+
 const StatusBody = Type.Object({ status: Status }, { additionalProperties: false });
+/** PATCH is a partial update, as in DRF: an empty body changes nothing and answers the credential. */
+const StatusPatch = Type.Partial(StatusBody);
 const UuidParams = Type.Object({ uuid: Type.String({ maxLength: 64 }) });
 
 export function credentialsRoutes(
@@ -145,7 +169,7 @@ export function credentialsRoutes(
               status: Type.Optional(Status),
               type: Type.Optional(Type.Union([Type.Literal('program'), Type.Literal('course-run')])),
               program_uuid: Type.Optional(Type.String({ format: 'uuid' })),
-              only_visible: Type.Optional(Type.Boolean()),
+              only_visible: Type.Optional(DjangoBoolean),
             },
             { additionalProperties: false },
           ),
@@ -163,7 +187,7 @@ export function credentialsRoutes(
             status: query.status,
             kind: query.type,
             programUuid: query.program_uuid,
-            onlyVisible: query.only_visible,
+            onlyVisible: query.only_visible === undefined ? undefined : TRUE_TEXTS.has(query.only_visible),
           },
           page,
         );
@@ -195,7 +219,7 @@ export function credentialsRoutes(
       {
         ...idempotent,
         preValidation: requirePermission('credentials:issue'),
-        config: CREDENTIALS_THROTTLE,
+        config: { ...CREDENTIALS_THROTTLE, checksOwnText: true },
         schema: {
           tags: ['credentials'],
           summary: 'Up to 1,000 POSTs in one: each item succeeds or fails on its own (partial success)',
@@ -209,21 +233,21 @@ export function credentialsRoutes(
       async (request) => {
         const actor = { ...actorOf(request), source: 'bulk' as const };
         const { items } = request.body;
-        const malformed = items.map((item) =>
-          issueBodyValidator.Check(item)
-            ? null
-            : validationErrorFrom(issueBodyValidator.Errors(item) as never, 'body'),
-        );
-        const wellFormed = items.flatMap((item, index) =>
-          malformed[index] ? [] : [{ request: issueRequestOf(item as IssueFields), actor }],
+        const prepared = items.map(bulkItemRequest);
+        const wellFormed = prepared.flatMap((item) =>
+          item instanceof ValidationError ? [] : [{ request: item, actor }],
         );
         const issued = (await credentials.issueMany(request.site, wellFormed)).values();
-        const results: Static<typeof BulkResult>[] = items.map((_, index) => {
-          const outcome = malformed[index] ?? issued.next().value;
+        const results: Static<typeof BulkResult>[] = prepared.map((item, index) => {
+          const outcome = item instanceof ValidationError ? item : issued.next().value;
           if (outcome instanceof ValidationError)
             return { index, status: 400, errors: outcome.fields as Record<string, unknown> };
           if (outcome === undefined) throw new Error(`bulk item ${index} has no outcome`);
-          if (outcome instanceof Error) throw outcome;
+          // The others may be written by now: this item's failure is told in its place, not as a 500.
+          if (outcome instanceof Error) {
+            request.log.error({ err: outcome, index }, 'bulk item failed');
+            return { index, status: 500, errors: { non_field_errors: ['A server error occurred.'] } };
+          }
           return { index, status: 201, credential: one(request, outcome) };
         });
         const succeeded = results.filter((result) => result.status === 201).length;
@@ -260,12 +284,13 @@ export function credentialsRoutes(
           tags: ['credentials'],
           summary: "Change a credential's status",
           params: UuidParams,
-          body: StatusBody,
+          body: method === 'PUT' ? StatusBody : StatusPatch,
           response: { 200: CredentialOut },
         },
         handler: async (request) => {
           const { uuid } = request.params as { uuid: string };
-          const { status } = request.body as { status: CredentialStatus };
+          const { status } = request.body as { status?: CredentialStatus };
+          if (status === undefined) return one(request, await credentials.get(request.site, uuid));
           if (status === 'revoked') authorize(request.principal, 'credentials:revoke');
           return one(request, await credentials.setStatus(request.site, uuid, status, actorOf(request)));
         },

@@ -10,7 +10,7 @@ import type { JobQueue } from '../../platform/jobs/jobs.ts';
 import type { Actor } from '../audit/audit.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Site, SitesService } from '../sites/sites.service.ts';
-import { isValidUsername } from '../users/usernames.ts';
+import { INVALID_USERNAME, isValidUsername } from '../users/usernames.ts';
 import type { UsersService } from '../users/users.service.ts';
 import {
   type CompletionCheck,
@@ -226,7 +226,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
 
   function checkRequest(request: IssueRequest): ValidationError | null {
     if (!isValidUsername(request.username)) {
-      return ValidationError.field('username', 'Enter a valid username: letters, digits and _ . @ + - only.');
+      return ValidationError.field('username', INVALID_USERNAME);
     }
     const names = request.attributes.map((a) => a.name);
     if (new Set(names).size !== names.length)

@@ -1,22 +1,28 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { drfDate } from '../../platform/http/formats.ts';
+import Compile from 'typebox/compile';
 import { ValidationError } from '../../platform/errors.ts';
+import { validationErrorFrom } from '../../platform/http/error-handler.ts';
+import { drfDate } from '../../platform/http/formats.ts';
+import { unstorableText } from '../../platform/http/storable-text.ts';
 import { parseUuid } from '../../platform/ids.ts';
 import { requirePermission } from '../auth/authorize.ts';
+import { LMS_USER_ID_MAX } from '../users/users.schema.ts';
 import type { CredentialsService } from './credentials.service.ts';
 
 const Query = Type.Object(
   {
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 150 })),
-    lms_user_id: Type.Optional(Type.Integer({ minimum: 1 })),
+    lms_user_id: Type.Optional(Type.Integer({ minimum: 1, maximum: LMS_USER_ID_MAX })),
     courses: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 500 })),
     course_runs: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 500 })),
   },
   { additionalProperties: false },
 );
 type StatusQuery = { username?: string; lms_user_id?: number; courses?: string[]; course_runs?: string[] };
+/** Bulk queries are checked one by one, so that a malformed one is answered in its place. */
+const queryValidator = Compile(Query);
 
 const StatusOut = Type.Object({
   lms_user_id: Type.Union([Type.Integer(), Type.Null()]),
@@ -37,7 +43,7 @@ const StatusOut = Type.Object({
 });
 
 /** What is wrong with one query, as DRF would report it; null when it is fine. */
-function problems(query: StatusQuery): Record<string, string[]> | null {
+function problems(query: StatusQuery): ValidationError['fields'] | null {
   if ((query.username === undefined) === (query.lms_user_id === undefined)) {
     return { non_field_errors: ['Give exactly one of username and lms_user_id.'] };
   }
@@ -103,17 +109,15 @@ export function learnerStatusRoutes(credentials: CredentialsService): FastifyPlu
       '/api/credentials/v1/bulk_learner_cert_status/',
       {
         preValidation: requirePermission('learner-status:read'),
+        config: { checksOwnText: true },
         schema: {
           tags: ['credentials'],
           summary:
             'The same for several learners; an invalid query is answered with its errors, the others normally',
-          body: Type.Array(Query, { minItems: 1, maxItems: 100 }),
+          body: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 100 }),
           response: {
             200: Type.Array(
-              Type.Union([
-                StatusOut,
-                Type.Object({ errors: Type.Record(Type.String(), Type.Array(Type.String())) }),
-              ]),
+              Type.Union([StatusOut, Type.Object({ errors: Type.Record(Type.String(), Type.Unknown()) })]),
             ),
           },
         },
@@ -121,8 +125,10 @@ export function learnerStatusRoutes(credentials: CredentialsService): FastifyPlu
       async (request) => {
         const results = [];
         for (const query of request.body) {
-          const wrong = problems(query);
-          results.push(wrong ? { errors: wrong } : await answer(request, query));
+          const wrong = queryValidator.Check(query)
+            ? (unstorableText(query)?.fields ?? problems(query))
+            : validationErrorFrom(queryValidator.Errors(query) as never, 'body').fields;
+          results.push(wrong ? { errors: wrong } : await answer(request, query as StatusQuery));
         }
         return results;
       },

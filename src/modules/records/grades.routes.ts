@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { drfDate } from '../../platform/http/formats.ts';
+import { dateField, drfDate } from '../../platform/http/formats.ts';
 import { Nullable } from '../../platform/http/nullable.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
@@ -68,7 +68,7 @@ const inputOf = (body: GradeFields): GradeInput => ({
       ? undefined
       : body.lms_last_updated_at === null
         ? null
-        : new Date(body.lms_last_updated_at),
+        : dateField('lms_last_updated_at', body.lms_last_updated_at),
 });
 
 const toGradeOut = ({ grade, username, courseRunKey }: GradeRow) => ({

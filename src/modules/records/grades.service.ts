@@ -6,6 +6,7 @@ import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Site } from '../sites/sites.service.ts';
 import type { UsersService } from '../users/users.service.ts';
 import type { Grade, GradeRow, GradeValues, GradesRepository } from './grades.repository.ts';
+import { INVALID_USERNAME, isValidUsername } from '../users/usernames.ts';
 
 export interface GradeInput {
   letterGrade?: string | null;
@@ -84,6 +85,7 @@ export function createGradesService({
       input: GradeInput,
       actor: Actor,
     ): Promise<GradeRow> {
+      if (!isValidUsername(username)) throw ValidationError.field('username', INVALID_USERNAME);
       const run = await catalog.courseRun(site.id, courseRunKey);
       if (!run)
         throw ValidationError.field(

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '../../platform/errors.ts';
+import { BadRequestError, NotFoundError } from '../../platform/errors.ts';
 import type { Site, SitesService } from './sites.service.ts';
 
 declare module 'fastify' {
@@ -13,6 +13,9 @@ declare module 'fastify' {
   }
 }
 
+/** What follows the last colon of a Host header, outside an IPv6 address's brackets. */
+const PORT = /:([^:\]]*)$/;
+
 /**
  * Every request belongs to the site named by its Host header (without port). An unknown host gets
  * 404: a request never falls back to another site, so one site's data cannot leak through another's
@@ -22,6 +25,10 @@ export function registerSiteResolution(app: FastifyInstance, sites: SitesService
   app.decorateRequest('site', null as unknown as Site);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.siteless) return;
+    // Links are made from the Host header (see origin.ts): a port that is not one makes none.
+    const port = PORT.exec(request.host)?.[1];
+    if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) <= 65_535))
+      throw new BadRequestError('The Host header names an invalid port.');
     const host = request.hostname.toLowerCase();
     const site = host ? await sites.findByDomain(host) : undefined;
     if (!site) throw new NotFoundError();

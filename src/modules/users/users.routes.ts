@@ -52,6 +52,8 @@ export function usersRoutes(users: UsersService): FastifyPluginAsyncTypebox {
       '/api/v2/replace_usernames/',
       {
         preValidation: requirePermission('users:replace'),
+        // Each pair is checked on its own: a name that is no username fails its pair, not the request.
+        config: { checksOwnText: true },
         schema: {
           tags: ['users'],
           summary: 'Rename (or retire) users, as the LMS asks; each pair succeeds or fails on its own',

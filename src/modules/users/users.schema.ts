@@ -19,6 +19,9 @@ import { sites } from '../sites/sites.schema.ts';
  * is granted per site through role assignments. Credentials and grades point at `users.id`, so a
  * username change touches one row.
  */
+/** The largest LMS user id the `lms_user_id` column (a 32-bit integer) holds. */
+export const LMS_USER_ID_MAX = 2_147_483_647;
+
 export const users = pgTable(
   'users',
   {

@@ -5,8 +5,13 @@ import { NotFoundError } from '../errors.ts';
 /** Page-number pagination as Django REST Framework does it: 20 a page, `?page=N`, past the end is 404. */
 export const PAGE_SIZE = 20;
 
+/** The highest page number asked for: a million pages of 20 is more than any list here holds. */
+const MAX_PAGE = 1_000_000;
+const PAGE_NUMBER = /^[1-9][0-9]{0,6}$/;
+
+/** `?page=`: any text, as in DRF, where one that is not a page number is a 404 like a page past the end. */
 export const PageQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  page: Type.Optional(Type.String({ maxLength: 32, description: 'Page number, from 1' })),
 });
 
 export const Paginated = <T extends TSchema>(item: T) =>
@@ -23,8 +28,9 @@ export interface Page {
   offset: number;
 }
 
-export function pageOf(query: { page?: number }): Page {
-  const number = query.page ?? 1;
+export function pageOf(query: { page?: string }): Page {
+  const number = query.page === undefined ? 1 : PAGE_NUMBER.test(query.page) ? Number(query.page) : 0;
+  if (number < 1 || number > MAX_PAGE) throw new NotFoundError('Invalid page.');
   return { number, limit: PAGE_SIZE, offset: (number - 1) * PAGE_SIZE };
 }
 

@@ -2,11 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
+import { BadRequestError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { registerStorableTextCheck } from './storable-text.ts';
 
 export interface ServerOptions {
   logger: Logger;
@@ -65,6 +72,11 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     // are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    // Errors the router raises before any route runs (a path that does not decode), in our shape.
+    frameworkErrors: (error, _request, reply) => {
+      const malformed = new BadRequestError(`The request's address is malformed: ${error.message}`);
+      (reply as unknown as FastifyReply).status(400).send(malformed.body());
+    },
   }) as unknown as FastifyInstance;
 
   app.addHook('onResponse', (request, reply, done) => {
@@ -80,6 +92,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
 
   registerErrorHandling(app);
+  registerStorableTextCheck(app);
 
   const securityHeaders = helmetHeaders({
     contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
