@@ -48,11 +48,12 @@ export function unstorableText(value: unknown, path: string[] = []): ValidationE
  * of failing in the database, unless the route checks them itself (`checksOwnText`).
  */
 export function registerStorableTextCheck(app: FastifyInstance): void {
-  app.addHook('preHandler', async (request) => {
-    if (request.routeOptions.config?.checksOwnText) return;
+  // A callback hook, not an async one: it runs on every request, and has nothing to wait for.
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.routeOptions.config?.checksOwnText) return done();
     // Structured bodies only: a raw upload is not text, and its route says what it accepts.
     const body = typeof request.body === 'object' ? request.body : undefined;
     const found = unstorableText(request.params) ?? unstorableText(request.query) ?? unstorableText(body);
-    if (found) throw found;
+    done(found ?? undefined);
   });
 }
