@@ -249,6 +249,7 @@ export function createServices(
     database,
     repository: createShownCredentialsRepository(),
     clock,
+    changes,
   });
   const certificateRenderer = createCertificateRenderer();
   const renderedFiles = createRenderedFiles(config.dataDir);

@@ -49,8 +49,8 @@ export interface ShownConfig {
   signatories: ShownSignatory[];
 }
 
-/** Everything a certificate page shows of one awarded credential, read in one query. */
-export interface ShownCredential extends ShownConfig {
+/** What a certificate page shows of one credential itself, with its learner. */
+export interface ShownHolding {
   uuid: string;
   status: 'awarded' | 'revoked';
   awardedAt: Date;
@@ -60,6 +60,9 @@ export interface ShownCredential extends ShownConfig {
   updatedAt: Date;
   learner: { id: number; username: string; fullName: string };
 }
+
+/** Everything a certificate page shows of one awarded credential. */
+export interface ShownCredential extends ShownConfig, ShownHolding {}
 
 type Timestamp = string | Date;
 
@@ -143,8 +146,9 @@ const CONFIG_JSON = sql<ConfigRow>`(select row_to_json(shown) from (select ${CON
 const cc = alias(credentialConfigs, 'cc');
 
 /**
- * Both queries are prepared statements: with their subqueries, planning them took longer than running
- * them, and a prepared statement is planned once per connection.
+ * The queries are prepared statements: with their subqueries, planning them took longer than running
+ * them, and a prepared statement is planned once per connection. A credential and its configuration
+ * are read apart, so that the configuration (most of the work) can be kept while nothing changes.
  */
 const prepareFind = (db: Db) =>
   db
@@ -156,11 +160,10 @@ const prepareFind = (db: Db) =>
       visibleDate: userCredentials.visibleDate,
       updatedAt: userCredentials.updatedAt,
       learner: { id: users.id, username: users.username, fullName: users.fullName },
-      config: CONFIG_JSON,
+      configId: userCredentials.configId,
     })
     .from(userCredentials)
     .innerJoin(users, eq(users.id, userCredentials.userId))
-    .innerJoin(cc, eq(cc.id, userCredentials.configId))
     .where(
       and(
         eq(userCredentials.siteId, sql.placeholder('siteId')),
@@ -176,17 +179,33 @@ const prepareFindConfig = (db: Db) =>
     .where(and(eq(cc.siteId, sql.placeholder('siteId')), eq(cc.uuid, sql.placeholder('uuid'))))
     .prepare('shown_config');
 
+const prepareConfig = (db: Db) =>
+  db
+    .select({ config: CONFIG_JSON })
+    .from(cc)
+    .where(and(eq(cc.siteId, sql.placeholder('siteId')), eq(cc.id, sql.placeholder('id'))))
+    .prepare('shown_config_by_id');
+
 /** Reads credentials and configurations as certificate pages show them, each in one query. */
 export function createShownCredentialsRepository() {
   const findStatement = preparedPer(prepareFind);
   const findConfigStatement = preparedPer(prepareFindConfig);
+  const configStatement = preparedPer(prepareConfig);
   return {
-    /** The credential with this UUID on this site, whatever its status, or undefined. */
-    async find(db: Db, siteId: number, uuid: string): Promise<ShownCredential | undefined> {
+    /** The credential with this UUID on this site, whatever its status, and its configuration's id; or undefined. */
+    async find(
+      db: Db,
+      siteId: number,
+      uuid: string,
+    ): Promise<(ShownHolding & { configId: number }) | undefined> {
       const [row] = await findStatement(db).execute({ siteId, uuid });
-      if (!row) return undefined;
-      const { config, ...credential } = row;
-      return { ...shownConfig(config), ...credential };
+      return row;
+    },
+
+    /** The site's configuration with this id, as its certificates show it, or undefined. */
+    async config(db: Db, siteId: number, configId: number): Promise<ShownConfig | undefined> {
+      const [row] = await configStatement(db).execute({ siteId, id: configId });
+      return row && shownConfig(row.config);
     },
 
     /** A user as a certificate shows its learner, or undefined. */

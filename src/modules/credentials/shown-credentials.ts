@@ -1,8 +1,14 @@
+import { LRUCache } from 'lru-cache';
+import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { parseUuid } from '../../platform/ids.ts';
 import type { Site } from '../sites/sites.service.ts';
-import type { ShownCredential, ShownCredentialsRepository } from './shown-credentials.repository.ts';
+import type {
+  ShownConfig,
+  ShownCredential,
+  ShownCredentialsRepository,
+} from './shown-credentials.repository.ts';
 
 export type { ShownCredential, ShownOrganization, ShownSignatory } from './shown-credentials.repository.ts';
 
@@ -38,17 +44,49 @@ export function publicDate(credential: ShownCredential, now: Date): Date | null 
   return credential.dateOverride ?? available ?? credential.awardedAt;
 }
 
-/** Credentials as the world sees them on certificate pages: revoked and not-yet-visible ones are not there. */
+/** Configurations kept in memory at most: far more than pages show at once. */
+const CONFIGS_MAX = 1000;
+
+/**
+ * Credentials as the world sees them on certificate pages: revoked and not-yet-visible ones are not
+ * there. A configuration as certificates show it (program, run, organizations, signatories: most of
+ * what a page reads) is kept in memory under the site's certificate change token, which every change
+ * to any of it bumps, so a page not yet cached costs one small query.
+ */
 export function createShownCredentials(deps: {
   database: Database;
   repository: ShownCredentialsRepository;
   clock: Clock;
+  changes: ChangeTokens;
 }) {
-  const { database, repository, clock } = deps;
+  const { database, repository, clock, changes } = deps;
+  // Shared by every reader: read-only, as the certificate views only read them.
+  const configs = new LRUCache<string, ShownConfig>({ max: CONFIGS_MAX });
+
+  async function shownConfig(site: Site, configId: number): Promise<ShownConfig | undefined> {
+    // The token first: a configuration read under an outdated token is never found again.
+    const [token] = await changes.current([changeKeys.siteCertificates(site.id)]);
+    const key = `${site.id}:${configId}:${token}`;
+    const kept = configs.get(key);
+    if (kept) return kept;
+    const config = await repository.config(database.db, site.id, configId);
+    if (config) configs.set(key, config);
+    return config;
+  }
+
+  /** The credential with this UUID on this site, whatever its status, or undefined. */
+  async function find(site: Site, uuid: string): Promise<ShownCredential | undefined> {
+    const row = await repository.find(database.db, site.id, uuid);
+    if (!row) return undefined;
+    const { configId, ...holding } = row;
+    const config = await shownConfig(site, configId);
+    return config && { ...config, ...holding };
+  }
+
   return {
     /** The credential with this UUID when the public may see it; undefined otherwise. */
     async findPublic(site: Site, uuid: string): Promise<PublicCredential | undefined> {
-      const credential = await repository.find(database.db, site.id, uuid);
+      const credential = await find(site, uuid);
       const issuedOn = credential && publicDate(credential, clock.now());
       return credential && issuedOn ? { ...credential, issuedOn } : undefined;
     },
@@ -87,7 +125,7 @@ export function createShownCredentials(deps: {
      */
     async findForStaff(site: Site, uuid: string): Promise<PublicCredential | undefined> {
       const parsed = parseUuid(uuid);
-      const credential = parsed ? await repository.find(database.db, site.id, parsed) : undefined;
+      const credential = parsed ? await find(site, parsed) : undefined;
       if (!credential) return undefined;
       return { ...credential, issuedOn: publicDate(credential, clock.now()) ?? credential.awardedAt };
     },
