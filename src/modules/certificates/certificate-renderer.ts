@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { type Context, type Emitter, IncludeTag, LayoutTag, Liquid, LiquidError, RenderTag } from 'liquidjs';
 import { LRUCache } from 'lru-cache';
 import type { ShareLinks } from './certificate-sharing.ts';
+import { type Skeleton, fill, skeletonKey, skeletonOf, skeletonSize } from './certificate-skeleton.ts';
 import type { CertificateView } from './certificate-view.ts';
 import { type StoredTemplate, TEMPLATE_PARTS, type TemplatePart } from './template-resolution.ts';
 
@@ -12,6 +13,12 @@ const RENDER_LIMIT_MS = 300;
 const MAX_PAGE_BYTES = 2 * 1024 * 1024;
 /** What liquidjs may allocate for one render (string building, ranges, joins), in its own units. */
 const MEMORY_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Room for skeletons of the built-in design: one per configuration, language and address shown, a
+ * default one about 6 kB, so some thousands of configurations.
+ */
+const SKELETONS_MAX_CHARACTERS = 16 * 1024 * 1024;
 
 /** Partials may include partials this deep; beyond it a template is including itself. */
 const MAX_NESTING = 4;
@@ -96,6 +103,11 @@ export class TemplateError extends Error {
  */
 export function createCertificateRenderer() {
   const engines = new LRUCache<string, Liquid>({ max: 200 });
+  // Per configuration as shown (see skeletonKey); false where the design cannot be filled in.
+  const skeletons = new LRUCache<string, Skeleton | false>({
+    maxSize: SKELETONS_MAX_CHARACTERS,
+    sizeCalculation: (skeleton) => (skeleton ? skeletonSize(skeleton) : 1),
+  });
   let bannerEngine: Liquid | undefined;
 
   type Parts = ReadonlyMap<TemplatePart, Pick<StoredTemplate, 'uuid' | 'version' | 'body'>>;
@@ -132,15 +144,32 @@ export function createCertificateRenderer() {
     return engine;
   }
 
-  async function renderWith(engine: Liquid, view: CertificateView): Promise<RenderedCertificate> {
-    let html: string;
+  function renderHtml(engine: Liquid, view: CertificateView): string {
     try {
       // Synchronous: the async renderer awaits a promise per tag, most of a page's cost, and
       // certificate templates have nothing to wait for (no async filters, templates in memory).
-      html = engine.renderFileSync('certificate', view) as string;
+      return engine.renderFileSync('certificate', view) as string;
     } catch (error) {
       throw TemplateError.from(error);
     }
+  }
+
+  /**
+   * The built-in design, from the skeleton of the view's configuration when it has one: the page
+   * rendered once with holes, filled in for each credential, costs a fraction of a render.
+   */
+  function renderBuiltIn(view: CertificateView): string {
+    const engine = engineFor(new Map());
+    const key = skeletonKey(view);
+    let skeleton = skeletons.get(key);
+    if (skeleton === undefined) {
+      skeleton = skeletonOf(view, (marked) => renderHtml(engine, marked)) ?? false;
+      skeletons.set(key, skeleton);
+    }
+    return skeleton ? fill(skeleton, view) : renderHtml(engine, view);
+  }
+
+  function finished(html: string): RenderedCertificate {
     const body = Buffer.from(html);
     if (body.length > MAX_PAGE_BYTES)
       throw new TemplateError(`the page would be larger than ${MAX_PAGE_BYTES / 1024 / 1024} MB`);
@@ -161,7 +190,9 @@ export function createCertificateRenderer() {
     },
 
     /** The certificate page of `view`, with the stored `parts` in place of the built-in ones. */
-    render: (view: CertificateView, parts: Parts = new Map()) => renderWith(engineFor(parts), view),
+    async render(view: CertificateView, parts: Parts = new Map()): Promise<RenderedCertificate> {
+      return finished(parts.size === 0 ? renderBuiltIn(view) : renderHtml(engineFor(parts), view));
+    },
 
     /**
      * Renders `view` with a draft `body` as `part` (and any other stored parts), never cached; throws a
@@ -175,7 +206,7 @@ export function createCertificateRenderer() {
         throw TemplateError.from(error);
       }
       const withDraft = new Map(parts).set(part, { uuid: 'draft', version: 0, body });
-      return renderWith(newEngine(withDraft), view);
+      return finished(renderHtml(newEngine(withDraft), view));
     },
   };
 }
