@@ -86,12 +86,23 @@ export function registerAuthentication(app: FastifyInstance, deps: Authenticatio
   }
 
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config?.siteless) return;
-    request.principal = await authenticate(request, reply);
+  // Callback hooks: they run on every request, and a visitor who sends neither header has nothing
+  // to wait for (most certificate page views).
+  app.addHook('onRequest', (request, reply, done) => {
+    const anonymous = request.headers.authorization === undefined && request.headers.cookie === undefined;
+    if (request.routeOptions.config?.siteless || anonymous) return done();
+    authenticate(request, reply).then((principal) => {
+      request.principal = principal;
+      done();
+    }, done);
   });
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     const viaCookie = request.principal && request.principal.via !== 'jwt';
-    if (viaCookie && !isSafeMethod(request.method)) checkCsrf(request, secretKey);
+    try {
+      if (viaCookie && !isSafeMethod(request.method)) checkCsrf(request, secretKey);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
 }

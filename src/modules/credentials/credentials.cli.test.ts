@@ -25,6 +25,7 @@ describe('laurel credentials import', () => {
         `bob,course-v1:No+Such+Run,verified,awarded,`,
         `carol,${run},verified,pending,`,
         `"dave",${run},verified,revoked,"late, but fine"`,
+        `erin,${run},verified,awarded,"no\u0000good"`,
       ].join('\n'),
     );
   });
@@ -52,16 +53,17 @@ describe('laurel credentials import', () => {
     expect((await runCli(['catalog', 'sync'], fresh.env)).code).toBe(0);
     const result = await runCli(['credentials', 'import', csv, '--dry-run'], fresh.env);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('2 of 4 rows would be written; 2 refused.');
+    expect(result.stdout).toContain('2 of 5 rows would be written; 3 refused.');
     expect(result.stderr).toContain('line 3: credential.course_run_key: Course run course-v1:No+Such+Run');
     expect(result.stderr).toContain('line 4: status: Must be awarded or revoked.');
+    expect(result.stderr).toContain('line 6: attr:reason: Null characters are not allowed.');
     expect(await credentialCount()).toBe(0);
   });
 
   it('writes the good rows through the API write path and reports the rest', async () => {
     const result = await runCli(['credentials', 'import', csv], fresh.env);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('2 of 4 rows written; 2 refused.');
+    expect(result.stdout).toContain('2 of 5 rows written; 3 refused.');
     expect(await credentialCount()).toBe(2);
   });
 

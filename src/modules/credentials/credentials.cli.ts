@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import type { CliContext } from '../../cli/context.ts';
 import { OperationalError, ValidationError } from '../../platform/errors.ts';
-import { CLI_ACTOR } from '../audit/audit.service.ts';
-import type { CredentialStatus, IssueRequest } from './credentials.service.ts';
 import { storableDate } from '../../platform/http/formats.ts';
 import { unstorableText } from '../../platform/http/storable-text.ts';
+import { CLI_ACTOR } from '../audit/audit.service.ts';
 import { LMS_USER_ID_MAX } from '../users/users.schema.ts';
+import type { CredentialStatus, IssueRequest } from './credentials.service.ts';
 
 type Run = <T>(command: (context: CliContext) => Promise<T>) => Promise<T>;
 

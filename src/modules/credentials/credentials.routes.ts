@@ -7,14 +7,14 @@ import { validationErrorFrom } from '../../platform/http/error-handler.ts';
 import { dateField, drfDate } from '../../platform/http/formats.ts';
 import { Nullable } from '../../platform/http/nullable.ts';
 import { requestOrigin } from '../../platform/http/origin.ts';
-import { unstorableText } from '../../platform/http/storable-text.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
+import { unstorableText } from '../../platform/http/storable-text.ts';
 import { uuidHex } from '../../platform/ids.ts';
 import { actorOf } from '../auth/actor.ts';
 import { authorize, requireAuthentication, requirePermission } from '../auth/authorize.ts';
 import type { Idempotency } from '../auth/idempotency.ts';
-import { LMS_USER_ID_MAX } from '../users/users.schema.ts';
 import { CREDENTIALS_THROTTLE } from '../auth/throttle.ts';
+import { LMS_USER_ID_MAX } from '../users/users.schema.ts';
 import type { CredentialRow } from './credentials.repository.ts';
 import type { CredentialStatus, CredentialsService, IssueRequest } from './credentials.service.ts';
 

@@ -5,8 +5,8 @@ import { type Actor, type AuditService, diffForAudit } from '../audit/audit.serv
 import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { Site } from '../sites/sites.service.ts';
 import type { UsersService } from '../users/users.service.ts';
-import type { Grade, GradeRow, GradeValues, GradesRepository } from './grades.repository.ts';
 import { INVALID_USERNAME, isValidUsername } from '../users/usernames.ts';
+import type { Grade, GradeRow, GradeValues, GradesRepository } from './grades.repository.ts';
 
 export interface GradeInput {
   letterGrade?: string | null;

@@ -23,15 +23,19 @@ const PORT = /:([^:\]]*)$/;
  */
 export function registerSiteResolution(app: FastifyInstance, sites: SitesService): void {
   app.decorateRequest('site', null as unknown as Site);
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config?.siteless) return;
+  // A callback hook, with one promise (the lookup's) rather than two: it runs on every request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.routeOptions.config?.siteless) return done();
     // Links are made from the Host header (see origin.ts): a port that is not one makes none.
     const port = PORT.exec(request.host)?.[1];
     if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) <= 65_535))
-      throw new BadRequestError('The Host header names an invalid port.');
+      return done(new BadRequestError('The Host header names an invalid port.'));
     const host = request.hostname.toLowerCase();
-    const site = host ? await sites.findByDomain(host) : undefined;
-    if (!site) throw new NotFoundError();
-    request.site = site;
+    if (!host) return done(new NotFoundError());
+    sites.findByDomain(host).then((site) => {
+      if (!site) return done(new NotFoundError());
+      request.site = site;
+      done();
+    }, done);
   });
 }

@@ -14,14 +14,14 @@ import {
 import { id, ref, timestamps } from '../../platform/db/columns.ts';
 import { sites } from '../sites/sites.schema.ts';
 
+/** The largest LMS user id the `lms_user_id` column (a 32-bit integer) holds. */
+export const LMS_USER_ID_MAX = 2_147_483_647;
+
 /**
  * People and services known to Laurel. Users are shared by all sites (as in the LMS); what they may do
  * is granted per site through role assignments. Credentials and grades point at `users.id`, so a
  * username change touches one row.
  */
-/** The largest LMS user id the `lms_user_id` column (a 32-bit integer) holds. */
-export const LMS_USER_ID_MAX = 2_147_483_647;
-
 export const users = pgTable(
   'users',
   {
