@@ -33,6 +33,8 @@ export function createChangeTokens(cache: Cache) {
     /** The current token of each key, in order; a key without one gets one. */
     async current(keys: string[]): Promise<string[]> {
       const found = await cache.getMany<string>(keys);
+      // The usual case, answered without a promise per key: every token is there.
+      if (found.every((token) => token !== undefined)) return found as string[];
       return Promise.all(
         keys.map(async (key, i) => {
           const token = found[i];
