@@ -17,6 +17,8 @@ export interface ApiEnv {
   site: Site;
   /** `Authorization` headers for a caller, minted on first use. */
   as(username: string, claims?: Record<string, unknown>): Promise<Record<string, string>>;
+  /** Awards a course-run credential as the LMS does (a POST by `lms_worker`); answers its UUID. */
+  award(username: string, runKey: string, mode?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -45,14 +47,26 @@ export async function startApiEnv(env: Record<string, string> = {}): Promise<Api
   const site = await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR);
   await catalogService.syncSite(site, {}, CLI_ACTOR);
   const headers = new Map<string, Record<string, string>>();
+  const as = async (username: string, claims: Record<string, unknown> = {}) => {
+    const key = `${username}:${JSON.stringify(claims)}`;
+    if (!headers.has(key)) headers.set(key, { authorization: `JWT ${await mintJwt(username, claims)}` });
+    return headers.get(key) as Record<string, string>;
+  };
   return {
     t,
     catalog,
     site,
-    async as(username, claims = {}) {
-      const key = `${username}:${JSON.stringify(claims)}`;
-      if (!headers.has(key)) headers.set(key, { authorization: `JWT ${await mintJwt(username, claims)}` });
-      return headers.get(key) as Record<string, string>;
+    as,
+    async award(username, runKey, mode = 'verified') {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v2/credentials/',
+        headers: await as('lms_worker'),
+        payload: { username, credential: { course_run_key: runKey, mode }, status: 'awarded' },
+      });
+      if (response.statusCode !== 201)
+        throw new Error(`award ${username}: ${response.statusCode} ${response.body}`);
+      return response.json().uuid as string;
     },
     async close() {
       await t.close();

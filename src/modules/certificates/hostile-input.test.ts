@@ -14,7 +14,6 @@ describe('certificate endpoints under hostile or unusual requests', () => {
   let env: ApiEnv;
   let t: TestApp;
   let staff: Record<string, string>;
-  let lms: Record<string, string>;
   let courseIndex = 0;
 
   beforeAll(async () => {
@@ -22,7 +21,6 @@ describe('certificate endpoints under hostile or unusual requests', () => {
     t = env.t;
     await t.app.laurel.services.sites.create({ domain: 'other.example.org', name: 'Other' }, CLI_ACTOR);
     staff = await env.as('staff', { administrator: true });
-    lms = await env.as('lms_worker');
   });
   afterAll(() => env?.close());
 
@@ -38,16 +36,9 @@ describe('certificate endpoints under hostile or unusual requests', () => {
     get('/api/v2/users/me/', await env.as(username, { name }));
   /** Awards a course-run credential (a different course each time); answers its 32-hex certificate id. */
   async function award(username: string): Promise<string> {
-    const key =
-      env.catalog.data.courses[courseIndex++ % env.catalog.data.courses.length]!.course_runs[0]!.key;
-    const response = await t.app.inject({
-      method: 'POST',
-      url: '/api/v2/credentials/',
-      headers: lms,
-      payload: { username, credential: { course_run_key: key, mode: 'verified' }, status: 'awarded' },
-    });
-    expect(response.statusCode).toBe(201);
-    return (response.json().uuid as string).replace(/-/g, '');
+    const { courses } = env.catalog.data;
+    const uuid = await env.award(username, courses[courseIndex++ % courses.length]!.course_runs[0]!.key);
+    return uuid.replace(/-/g, '');
   }
 
   it('refuses a template body containing a NUL character with 400, on create and on update', async () => {

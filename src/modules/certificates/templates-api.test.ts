@@ -25,16 +25,7 @@ describe('certificate templates (/api/v2/templates/)', () => {
   const create = (payload: Record<string, unknown>) => call('POST', '/api/v2/templates/', payload);
   const page = async (hex: string) =>
     (await t.app.inject({ method: 'GET', url: `/credentials/${hex}/` })).body;
-  async function award(username: string, key: string): Promise<string> {
-    const response = await t.app.inject({
-      method: 'POST',
-      url: '/api/v2/credentials/',
-      headers: lms,
-      payload: { username, credential: { course_run_key: key, mode: 'verified' } },
-    });
-    expect(response.statusCode).toBe(201);
-    return response.json().uuid as string;
-  }
+  const award = (username: string, key: string) => env.award(username, key);
   const hexOf = (uuid: string) => uuid.replace(/-/g, '');
   const templateCount = async () => (await call('GET', '/api/v2/templates/')).json().count as number;
   /** A certificate template whose page says where it came from. */
