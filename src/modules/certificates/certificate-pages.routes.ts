@@ -120,6 +120,18 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
   }
 
   return async (app) => {
+    // A shared link that lost its trailing slash still leads to the certificate (or the 404 page),
+    // never to a JSON error. Only a certificate id is redirected: nothing else is echoed back.
+    app.get(
+      '/credentials/:id',
+      { config: PUBLIC_PAGE, schema: { hide: true, params: CertificateParams } },
+      async (request, reply) => {
+        const { id } = request.params;
+        if (!certificateUuid(id)) return notFound(reply);
+        return reply.redirect(`/credentials/${id}/`, 301);
+      },
+    );
+
     app.get(
       '/credentials/:id/',
       { config: PUBLIC_PAGE, schema: { hide: true, params: CertificateParams } },

@@ -282,6 +282,18 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 
+  it('leads a link without its trailing slash to the certificate, and anything else to the 404 page', async () => {
+    const hex = await award('slashless');
+    const moved = await t.app.inject({ method: 'GET', url: `/credentials/${hex}` });
+    expect(moved.statusCode).toBe(301);
+    expect(moved.headers.location).toBe(`/credentials/${hex}/`);
+    for (const id of ['nothing-here', `${hex}0`, 'a%00b']) {
+      const response = await t.app.inject({ method: 'GET', url: `/credentials/${id}` });
+      expect(response.statusCode, id).toBe(404);
+      expect(response.body).toContain(NOT_FOUND_TEXT);
+    }
+  });
+
   it('answers the same 404 for unknown, malformed, revoked and other-site credentials', async () => {
     const hex = await award('hidden');
     const shown = await page(hex);
