@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { notModified } from '../../platform/http/conditional.ts';
+import { notModified, strongEtag } from '../../platform/http/conditional.ts';
 import { requestOrigin } from '../../platform/http/origin.ts';
 import {
   type PublicCredential,
@@ -111,7 +110,7 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
     if (!found) return notFound(reply);
     const banner = await renderer.renderOwnerBanner(found.view, shareLinks(request.site, found.view));
     // Its own validator: the banner changes with the site's sharing switches, not only with the page.
-    const etag = `"${createHash('sha256').update(page.etag).update(banner).digest('base64url').slice(0, 32)}"`;
+    const etag = strongEtag(page.etag, banner);
     reply.header('cache-control', 'private, no-cache').header('etag', etag);
     if (notModified(request, etag)) return reply.code(304).send();
     // A function, so that `$` in the learner's name is not read as a replacement pattern.

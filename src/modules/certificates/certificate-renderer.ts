@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Context, type Emitter, IncludeTag, LayoutTag, Liquid, LiquidError, RenderTag } from 'liquidjs';
 import { LRUCache } from 'lru-cache';
+import { strongEtag } from '../../platform/http/conditional.ts';
 import type { ShareLinks } from './certificate-sharing.ts';
 import { type Skeleton, fill, skeletonKey, skeletonOf, skeletonSize } from './certificate-skeleton.ts';
 import type { CertificateView } from './certificate-view.ts';
@@ -173,8 +173,7 @@ export function createCertificateRenderer() {
     const body = Buffer.from(html);
     if (body.length > MAX_PAGE_BYTES)
       throw new TemplateError(`the page would be larger than ${MAX_PAGE_BYTES / 1024 / 1024} MB`);
-    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
-    return { body, etag };
+    return { body, etag: strongEtag(body) };
   }
 
   return {
