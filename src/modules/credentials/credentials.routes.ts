@@ -3,12 +3,11 @@ import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import Compile from 'typebox/compile';
 import { ValidationError } from '../../platform/errors.ts';
-import { validationErrorFrom } from '../../platform/http/error-handler.ts';
+import { itemError } from '../../platform/http/bulk-items.ts';
 import { dateField, drfDate } from '../../platform/http/formats.ts';
 import { Nullable } from '../../platform/http/nullable.ts';
 import { requestOrigin } from '../../platform/http/origin.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
-import { unstorableText } from '../../platform/http/storable-text.ts';
 import { uuidHex } from '../../platform/ids.ts';
 import { actorOf } from '../auth/actor.ts';
 import { authorize, requireAuthentication, requirePermission } from '../auth/authorize.ts';
@@ -86,12 +85,10 @@ const issueRequestOf = (body: IssueFields): IssueRequest => ({
 
 /** A bulk item as the service's request, or why it is refused (as a single POST of it would be). */
 function bulkItemRequest(item: unknown): IssueRequest | ValidationError {
-  if (!issueBodyValidator.Check(item))
-    return validationErrorFrom(issueBodyValidator.Errors(item) as never, 'body');
-  const unstorable = unstorableText(item);
-  if (unstorable) return unstorable;
+  const refused = itemError(issueBodyValidator, item);
+  if (refused) return refused;
   try {
-    return issueRequestOf(item);
+    return issueRequestOf(item as IssueFields);
   } catch (error) {
     if (error instanceof ValidationError) return error;
     throw error;

@@ -3,9 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import Compile from 'typebox/compile';
 import { ValidationError } from '../../platform/errors.ts';
-import { validationErrorFrom } from '../../platform/http/error-handler.ts';
+import { itemError } from '../../platform/http/bulk-items.ts';
 import { drfDate } from '../../platform/http/formats.ts';
-import { unstorableText } from '../../platform/http/storable-text.ts';
 import { parseUuid } from '../../platform/ids.ts';
 import { requirePermission } from '../auth/authorize.ts';
 import { LMS_USER_ID_MAX } from '../users/users.schema.ts';
@@ -125,9 +124,7 @@ export function learnerStatusRoutes(credentials: CredentialsService): FastifyPlu
       async (request) => {
         const results = [];
         for (const query of request.body) {
-          const wrong = queryValidator.Check(query)
-            ? (unstorableText(query)?.fields ?? problems(query))
-            : validationErrorFrom(queryValidator.Errors(query) as never, 'body').fields;
+          const wrong = itemError(queryValidator, query)?.fields ?? problems(query as StatusQuery);
           results.push(wrong ? { errors: wrong } : await answer(request, query as StatusQuery));
         }
         return results;
