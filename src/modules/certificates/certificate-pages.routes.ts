@@ -69,7 +69,7 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
     const credential = await shown.findPublic(request.site, uuid);
     if (!credential) return undefined;
     const links = certificateLinks(requestOrigin(request), uuid, printer.available);
-    return { credential, view: await certificateView(request.site, credential, links) };
+    return { credential, view: certificateView(request.site, credential, links) };
   }
 
   /** Renders with the site's templates; a stored template that fails on this data gives way to the built-in design. */
@@ -194,7 +194,7 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
         const credential = await shown.previewConfig(request.site, request.params.config, principal.userId);
         if (!credential) return notFound(reply);
         const links = pageOnly(`${requestOrigin(request)}${request.url}`);
-        const view = await certificateView(request.site, credential, links);
+        const view = certificateView(request.site, credential, links);
         const { body } = await render(request, credential, { ...view, search_indexing: false });
         return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
       },
@@ -213,7 +213,7 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
         const credential = exampleCredential(kind, programType);
         credential.config.language = language ?? null;
         const links = pageOnly(`${requestOrigin(request)}${request.url}`);
-        const view = await certificateView(request.site, credential, links);
+        const view = certificateView(request.site, credential, links);
         const { body } = await renderer.render({ ...view, search_indexing: false });
         return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
       },

@@ -328,6 +328,28 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
     }
   });
 
+  it('answers pages asked for at once (looked up together) each with its own credential', async () => {
+    const learners = Array.from({ length: 12 }, (_, i) => `together-${i}`);
+    for (const [i, learner] of learners.entries()) await nameLearner(learner, `Together Learner ${i}`);
+    const hexes = await Promise.all(learners.map((learner) => award(learner)));
+    const unknown = '0190d1f4c6b27a3e9f1c2d3e4f5a6b7c';
+    const asked = [
+      ...hexes.map((hex) => ({ hex, host: 'localhost' })),
+      { hex: hexes[0]!, host: 'other.example.org' },
+      { hex: unknown, host: 'localhost' },
+      { hex: hexes[1]!, host: 'localhost' },
+    ];
+    const responses = await Promise.all(asked.map(({ hex, host }) => page(hex, { host })));
+    responses.slice(0, learners.length).forEach((response, i) => {
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain(`Together Learner ${i}<`);
+      expect(response.body).toContain(`data-testid="certificate-id">${hexes[i]}<`);
+    });
+    const [otherSite, unknownPage, again] = responses.slice(learners.length);
+    expect(otherSite?.statusCode).toBe(404);
+    expect(unknownPage?.statusCode).toBe(404);
+    expect(again?.body).toBe(responses[1]?.body);
+  });
   it('hides a course certificate until its certificate available date', async () => {
     // A run no other test uses and in no program, so the date moved here hides nothing else.
     const taken = new Set(

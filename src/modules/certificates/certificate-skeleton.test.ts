@@ -20,7 +20,7 @@ const site = {
 } as unknown as Site;
 
 /** A view of the sample course certificate for this learner, id and date, as a page would show it. */
-async function viewFor(name: string, uuid: string, issuedOn: string, language: string | null = null) {
+function viewFor(name: string, uuid: string, issuedOn: string, language: string | null = null) {
   const credential = exampleCredential('course-run', 'professional-certificate');
   credential.config.language = language;
   const learner = { ...credential.learner, fullName: name };

@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import { uuidHex } from '../../platform/ids.ts';
 import type { PublicCredential } from '../credentials/shown-credentials.ts';
 import type { Site } from '../sites/sites.service.ts';
@@ -10,6 +9,7 @@ import {
   fill,
   textDirection,
 } from './certificate-messages.ts';
+import { qrCodeSvg } from './qr-code.ts';
 
 /**
  * What certificate templates see (documented in docs/certificates.md). Names are snake_case as in
@@ -90,11 +90,11 @@ function formatsOf(lang: CertificateLanguage) {
 }
 
 /** Builds the data a certificate template renders for one credential. */
-export async function certificateView(
+export function certificateView(
   site: Site,
   credential: PublicCredential,
   links: CertificateLinks,
-): Promise<CertificateView> {
+): CertificateView {
   const url = links.page;
   const lang = certificateLanguage(credential.config.language, site.defaultLanguage);
   const messages = CERTIFICATE_MESSAGES[lang];
@@ -153,13 +153,6 @@ export async function certificateView(
       organization: signatory.organizationNameOverride || firstOrganization,
       image_url: signatory.imageSha256 ? assetPath(signatory.imageSha256) : '',
     })),
-    // One byte segment and a fixed mask: finding the smallest segmentation and the best of eight masks
-    // was most of the cost of a cold page, and the code scans as well without either.
-    qr_svg: await QRCode.toString([{ data: Buffer.from(url), mode: 'byte' }], {
-      type: 'svg',
-      margin: 0,
-      errorCorrectionLevel: 'M',
-      maskPattern: 2,
-    }),
+    qr_svg: qrCodeSvg(url),
   };
 }

@@ -128,7 +128,7 @@ export function createTemplatesService(deps: {
     for (const kind of kinds) {
       const sample = exampleCredential(kind, 'professional-certificate');
       try {
-        await renderer.renderDraft(part, body, await certificateView(site, sample, SAMPLE_LINKS));
+        await renderer.renderDraft(part, body, certificateView(site, sample, SAMPLE_LINKS));
       } catch (error) {
         if (error instanceof TemplateError) throw asValidationError(error);
         throw error;
@@ -298,7 +298,7 @@ export function createTemplatesService(deps: {
         if (!row) throw ValidationError.field('template', 'No template of this site has that UUID.');
         parts.set(row.template.part as TemplatePart, storedTemplate(row.template, row.body));
       }
-      const view = await certificateView(site, credential, pageOnly(`${origin}/credentials/preview/`));
+      const view = certificateView(site, credential, pageOnly(`${origin}/credentials/preview/`));
       try {
         const rendered =
           request.body === undefined

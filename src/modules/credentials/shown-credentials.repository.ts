@@ -153,6 +153,7 @@ const cc = alias(credentialConfigs, 'cc');
 const prepareFind = (db: Db) =>
   db
     .select({
+      siteId: userCredentials.siteId,
       uuid: userCredentials.uuid,
       status: userCredentials.status,
       awardedAt: userCredentials.awardedAt,
@@ -165,12 +166,10 @@ const prepareFind = (db: Db) =>
     .from(userCredentials)
     .innerJoin(users, eq(users.id, userCredentials.userId))
     .where(
-      and(
-        eq(userCredentials.siteId, sql.placeholder('siteId')),
-        eq(userCredentials.uuid, sql.placeholder('uuid')),
-      ),
+      sql`(${userCredentials.siteId}, ${userCredentials.uuid}) in
+        (select * from unnest(${sql.placeholder('siteIds')}::bigint[], ${sql.placeholder('uuids')}::uuid[]))`,
     )
-    .prepare('shown_credential');
+    .prepare('shown_credentials');
 
 const prepareFindConfig = (db: Db) =>
   db
@@ -192,14 +191,18 @@ export function createShownCredentialsRepository() {
   const findConfigStatement = preparedPer(prepareFindConfig);
   const configStatement = preparedPer(prepareConfig);
   return {
-    /** The credential with this UUID on this site, whatever its status, and its configuration's id; or undefined. */
-    async find(
+    /**
+     * The credentials with these (site, UUID) pairs, whatever their status, each with its site and its
+     * configuration's id; pairs that name none are left out.
+     */
+    async findMany(
       db: Db,
-      siteId: number,
-      uuid: string,
-    ): Promise<(ShownHolding & { configId: number }) | undefined> {
-      const [row] = await findStatement(db).execute({ siteId, uuid });
-      return row;
+      wanted: { siteId: number; uuid: string }[],
+    ): Promise<(ShownHolding & { siteId: number; configId: number })[]> {
+      return findStatement(db).execute({
+        siteIds: wanted.map(({ siteId }) => siteId),
+        uuids: wanted.map(({ uuid }) => uuid),
+      });
     },
 
     /** The site's configuration with this id, as its certificates show it, or undefined. */

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
+import { createBatcher } from '../../platform/batcher.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { parseUuid } from '../../platform/ids.ts';
@@ -8,6 +9,7 @@ import type {
   ShownConfig,
   ShownCredential,
   ShownCredentialsRepository,
+  ShownHolding,
 } from './shown-credentials.repository.ts';
 
 export type { ShownCredential, ShownOrganization, ShownSignatory } from './shown-credentials.repository.ts';
@@ -46,6 +48,8 @@ export function publicDate(credential: ShownCredential, now: Date): Date | null 
 
 /** Configurations kept in memory at most: far more than pages show at once. */
 const CONFIGS_MAX = 1000;
+/** Credential lookups at most in one query, and such queries at most running at once. */
+const LOOKUP_BATCH = { maxSize: 100, concurrency: 4 };
 
 /**
  * Credentials as the world sees them on certificate pages: revoked and not-yet-visible ones are not
@@ -74,9 +78,22 @@ export function createShownCredentials(deps: {
     return config;
   }
 
+  /**
+   * Pages not yet cached come in bursts (a crawler, a link shared widely): the lookups of those asked
+   * for while others run go to the database together, one query for many rather than one each.
+   */
+  const lookUp = createBatcher<
+    { siteId: number; uuid: string },
+    (ShownHolding & { configId: number }) | undefined
+  >(async (wanted) => {
+    const rows = await repository.findMany(database.db, wanted);
+    const found = new Map(rows.map(({ siteId, ...row }) => [`${siteId}:${row.uuid}`, row]));
+    return wanted.map(({ siteId, uuid }) => found.get(`${siteId}:${uuid}`));
+  }, LOOKUP_BATCH);
+
   /** The credential with this UUID on this site, whatever its status, or undefined. */
   async function find(site: Site, uuid: string): Promise<ShownCredential | undefined> {
-    const row = await repository.find(database.db, site.id, uuid);
+    const row = await lookUp({ siteId: site.id, uuid });
     if (!row) return undefined;
     const { configId, ...holding } = row;
     const config = await shownConfig(site, configId);

@@ -21,7 +21,13 @@ export const changeKeys = {
   siteCertificates: (siteId: number) => `changes:site-certificates:${siteId}`,
 };
 
-const newToken = () => randomBytes(9).toString('base64url');
+/**
+ * Tokens only need to differ from every token made before: a random prefix per process and a counter
+ * make them so, for the price of an increment (random bytes per token were a cost of cold pages).
+ */
+const TOKEN_PREFIX = randomBytes(9).toString('base64url');
+let tokensMade = 0;
+const newToken = () => `${TOKEN_PREFIX}${(tokensMade++).toString(36)}`;
 
 /**
  * Change tokens kept in the shared cache: in Redis, a bump on one instance is seen by every other at
