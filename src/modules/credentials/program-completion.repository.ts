@@ -8,17 +8,26 @@ import type { Holding } from './program-completion.ts';
 
 /**
  * Learners' credentials in courses and of program configurations, looked up pair by pair through the
- * (learner, configuration) index; prepared, as every completion job runs it.
+ * (learner, configuration) index; prepared, as every completion job runs it. The configurations of
+ * the courses' runs are gathered first, once (a few hundred rows), rather than looked up again for
+ * each learner: that was a third of the query's time.
  */
 const holdingsStatement = preparedSql<{ [K in keyof Holding]: string | null }>(
   'completion_holdings',
   sql`
-    select p.user_id as "userId", uc.config_id as "configId", uc.status, cc.mode, p.course_id as "courseId"
-    from jsonb_to_recordset(${sql.placeholder('courses')}::jsonb) as p(user_id bigint, course_id bigint)
-    join course_runs run on run.site_id = ${sql.placeholder('siteId')} and run.course_id = p.course_id
-    join credential_configs cc
-      on cc.site_id = run.site_id and cc.kind = 'course-run' and cc.course_run_key = run.key
-    join user_credentials uc on uc.user_id = p.user_id and uc.config_id = cc.id
+    with pairs as materialized (
+      select * from jsonb_to_recordset(${sql.placeholder('courses')}::jsonb) as p(user_id bigint, course_id bigint)
+    ), configs as materialized (
+      select cc.id, cc.mode, run.course_id
+      from course_runs run
+      join credential_configs cc
+        on cc.site_id = run.site_id and cc.kind = 'course-run' and cc.course_run_key = run.key
+      where run.site_id = ${sql.placeholder('siteId')} and run.course_id in (select course_id from pairs)
+    )
+    select p.user_id as "userId", uc.config_id as "configId", uc.status, c.mode, p.course_id as "courseId"
+    from pairs p
+    join configs c on c.course_id = p.course_id
+    join user_credentials uc on uc.user_id = p.user_id and uc.config_id = c.id
     union all
     select uc.user_id, uc.config_id, uc.status, null, null
     from jsonb_to_recordset(${sql.placeholder('programs')}::jsonb) as p(user_id bigint, config_id bigint)
