@@ -1,29 +1,29 @@
-import QRCode from 'qrcode';
+import encodeQR from 'qr';
 
 /**
- * The QR code of a certificate's link, as an SVG image: dark modules drawn as one path of horizontal
- * strokes, one per run of dark modules in a row.
+ * The QR code of a certificate's link, as an SVG image without a quiet zone (the page leaves white
+ * space around it): dark modules drawn as one path of horizontal strokes, one per run of dark modules
+ * in a row.
  *
- * One byte segment and a fixed mask: finding the smallest segmentation and the best of eight masks
- * was most of the cost of a cold page, and the code scans as well without either. The path is drawn
- * here rather than by the library's SVG renderer, which costs as much again as encoding.
+ * One byte segment and a fixed mask: the smallest segmentation and the best of eight masks cost as
+ * much again as the rest of the encoding, a noticeable part of a page not yet cached, and the code
+ * scans as well without either.
  */
 export function qrCodeSvg(text: string): string {
-  const { size, data } = QRCode.create([{ data: Buffer.from(text), mode: 'byte' }], {
-    errorCorrectionLevel: 'M',
-    maskPattern: 2,
-  }).modules;
+  // The library draws at least one module of quiet zone; it is left out below.
+  const withBorder = encodeQR(text, 'raw', { ecc: 'medium', encoding: 'byte', mask: 2, border: 1 });
+  const size = withBorder.length - 2;
   let path = '';
   for (let row = 0; row < size; row++) {
-    const offset = row * size;
+    const modules = withBorder[row + 1] ?? [];
     let column = 0;
     while (column < size) {
-      if (!data[offset + column]) {
+      if (!modules[column + 1]) {
         column++;
         continue;
       }
       const start = column;
-      while (column < size && data[offset + column]) column++;
+      while (column < size && modules[column + 1]) column++;
       path += `M${start} ${row + 0.5}h${column - start}`;
     }
   }
