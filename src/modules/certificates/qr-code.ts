@@ -16,9 +16,9 @@ export function qrCodeSvg(text: string): string {
   let path = '';
   for (let row = 0; row < size; row++) {
     const modules = withBorder[row + 1] ?? [];
-    // Written out once per row: turning row + 0.5 into text for every stroke cost more than encoding.
-    const y = ` ${row}.5h`;
+    // A row's first stroke moves to where it starts; the next ones move on from where the last ended.
     let column = 0;
+    let penAt = -1;
     while (column < size) {
       if (!modules[column + 1]) {
         column++;
@@ -26,7 +26,8 @@ export function qrCodeSvg(text: string): string {
       }
       const start = column;
       while (column < size && modules[column + 1]) column++;
-      path += `M${start}${y}${column - start}`;
+      path += penAt < 0 ? `M${start} ${row}.5h${column - start}` : `m${start - penAt} 0h${column - start}`;
+      penAt = column;
     }
   }
   return (
