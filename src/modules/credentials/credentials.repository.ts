@@ -123,15 +123,20 @@ export function createCredentialsRepository() {
   // The write path's statements, prepared: under load PostgreSQL spent about a third of their time
   // parsing and planning them anew. Rows travel as one JSON parameter each, however many.
 
-  /** Creates the credentials that do not exist yet; answers the ids of those it created. */
-  const insertMissing = preparedSql<{ id: number }>(
+  /**
+   * Creates the credentials that do not exist yet, every column given (so the caller knows the rows
+   * without reading them back); answers the ids and UUIDs of those it created.
+   */
+  const insertMissing = preparedSql<{ id: number | string; uuid: string }>(
     'credentials_insert_missing',
-    sql`insert into ${userCredentials} (uuid, site_id, user_id, config_id, status, awarded_at, revoked_at)
-      select uuid, ${sql.placeholder('siteId')}, user_id, config_id, status, ${sql.placeholder('now')}, revoked_at
+    sql`insert into ${userCredentials}
+        (uuid, site_id, user_id, config_id, status, awarded_at, revoked_at, created_at, updated_at)
+      select uuid, ${sql.placeholder('siteId')}, user_id, config_id, status, ${sql.placeholder('now')},
+        revoked_at, ${sql.placeholder('now')}, ${sql.placeholder('now')}
       from jsonb_to_recordset(${sql.placeholder('rows')}::jsonb)
         as c(uuid uuid, user_id bigint, config_id bigint, status varchar, revoked_at timestamptz)
       on conflict (user_id, config_id) do nothing
-      returning id`,
+      returning id, uuid`,
   );
 
   /** Locks credentials by (learner, configuration) pairs, in a fixed order so writers never deadlock. */
@@ -290,17 +295,44 @@ export function createCredentialsRepository() {
     ): Promise<{ rows: (UserCredential & { attributes: Attribute[] })[]; created: Set<number> }> {
       const sorted = [...wanted].sort((a, b) => a.userId - b.userId || a.configId - b.configId);
       // Rows travel as one JSON parameter: cheaper to build and bind than seven parameters a row.
-      const fresh = sorted.map(({ userId, configId, status }) => ({
+      const candidates = sorted.map(({ userId, configId, status }) => ({
         uuid: newId(),
         user_id: userId,
         config_id: configId,
         status,
         revoked_at: status === 'revoked' ? now : null,
       }));
-      const inserted = await insertMissing(db, { siteId, now, rows: JSON.stringify(fresh) });
-      const keys = JSON.stringify(sorted.map(({ userId, configId }) => ({ u: userId, c: configId })));
-      const rows = await lockStatement(db).execute({ keys });
-      return { rows, created: new Set(inserted.map((row) => Number(row.id))) };
+      const inserted = await insertMissing(db, { siteId, now, rows: JSON.stringify(candidates) });
+      const createdIds = new Map(inserted.map((row) => [row.uuid, Number(row.id)]));
+      // The rows just created are known (and locked, as this transaction inserted them); only those
+      // that existed are read and locked: in bulk issuance most are new.
+      const createdRows: (UserCredential & { attributes: Attribute[] })[] = [];
+      const existing: { u: number; c: number }[] = [];
+      for (const { uuid, user_id: userId, config_id: configId, status, revoked_at } of candidates) {
+        const id = createdIds.get(uuid);
+        if (id === undefined) existing.push({ u: userId, c: configId });
+        else {
+          createdRows.push({
+            id,
+            uuid,
+            siteId,
+            userId,
+            configId,
+            status,
+            awardedAt: now,
+            revokedAt: revoked_at,
+            revokeReason: null,
+            dateOverride: null,
+            visibleDate: null,
+            createdAt: now,
+            updatedAt: now,
+            attributes: [],
+          });
+        }
+      }
+      const rows =
+        existing.length > 0 ? await lockStatement(db).execute({ keys: JSON.stringify(existing) }) : [];
+      return { rows: [...createdRows, ...rows], created: new Set(createdIds.values()) };
     },
 
     /**
