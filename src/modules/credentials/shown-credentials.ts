@@ -80,7 +80,8 @@ export function createShownCredentials(deps: {
 
   /**
    * Pages not yet cached come in bursts (a crawler, a link shared widely): the lookups of those asked
-   * for while others run go to the database together, one query for many rather than one each.
+   * for while others run go to the database together, one query for many rather than one each
+   * (ADR 0017).
    */
   const lookUp = createBatcher<
     { siteId: number; uuid: string },
