@@ -129,6 +129,10 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // No JIT compilation on Laurel's connections (ADR 0018): it made short statements whose plans
+  // PostgreSQL overestimates take 10-70 ms instead of well under one. Queued before anything else
+  // on the new connection, so every statement runs without it.
+  pool.on('connect', (client) => void client.query('set jit = off').catch(() => {}));
   let closed = false;
   return {
     engine: 'postgres',
