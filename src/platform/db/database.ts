@@ -119,9 +119,21 @@ async function openPglite(location: string, options: OpenOptions): Promise<Datab
   };
 }
 
+/**
+ * The connection string with JIT compilation turned off for the session (ADR 0018): it made short
+ * statements whose plans PostgreSQL overestimates take 10-70 ms instead of well under one. Set in
+ * the startup packet, after any `options` the operator gave.
+ */
+function withoutJit(url: string): string {
+  const parsed = new URL(url);
+  const given = parsed.searchParams.get('options');
+  parsed.searchParams.set('options', [given, '-c jit=off'].filter(Boolean).join(' '));
+  return parsed.toString();
+}
+
 async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString: withoutJit(url),
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
@@ -129,10 +141,6 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  // No JIT compilation on Laurel's connections (ADR 0018): it made short statements whose plans
-  // PostgreSQL overestimates take 10-70 ms instead of well under one. Queued before anything else
-  // on the new connection, so every statement runs without it.
-  pool.on('connect', (client) => void client.query('set jit = off').catch(() => {}));
   let closed = false;
   return {
     engine: 'postgres',
