@@ -6,6 +6,7 @@ import type { PgDatabase, PgDialect, PgQueryResultHKT } from 'drizzle-orm/pg-cor
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import { lockDirectory } from './pglite-lock.ts';
 import * as schema from './schema.ts';
 
@@ -120,20 +121,19 @@ async function openPglite(location: string, options: OpenOptions): Promise<Datab
 }
 
 /**
- * The connection string with JIT compilation turned off for the session (ADR 0018): it made short
- * statements whose plans PostgreSQL overestimates take 10-70 ms instead of well under one. Set in
- * the startup packet, after any `options` the operator gave.
+ * The connection as node-postgres reads `url`, with JIT compilation turned off for the session
+ * (ADR 0018): it made short statements whose plans PostgreSQL overestimates take 10-70 ms instead of
+ * well under one. Sent in the startup packet, after any `options` the URL gives. The URL is read by
+ * node-postgres's own parser and not rewritten, so any URL it accepts means what it meant.
  */
-function withoutJit(url: string): string {
-  const parsed = new URL(url);
-  const given = parsed.searchParams.get('options');
-  parsed.searchParams.set('options', [given, '-c jit=off'].filter(Boolean).join(' '));
-  return parsed.toString();
+function connectionWithoutJit(url: string): pg.PoolConfig {
+  const config = parseIntoClientConfig(url);
+  return { ...config, options: [config.options, '-c jit=off'].filter(Boolean).join(' ') };
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
   const pool = new pg.Pool({
-    connectionString: withoutJit(url),
+    ...connectionWithoutJit(url),
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
