@@ -159,14 +159,15 @@ export function createCertificateRenderer() {
    * rendered once with holes, filled in for each credential, costs a fraction of a render.
    */
   function renderBuiltIn(view: CertificateView): string {
-    const engine = engineFor(new Map());
+    // The engine is looked up only to render: a page filled from a kept skeleton needs none.
+    const render = (data: CertificateView) => renderHtml(engineFor(new Map()), data);
     const key = skeletonKey(view);
     let skeleton = skeletons.get(key);
     if (skeleton === undefined) {
-      skeleton = skeletonOf(view, (marked) => renderHtml(engine, marked)) ?? false;
+      skeleton = skeletonOf(view, render) ?? false;
       skeletons.set(key, skeleton);
     }
-    return skeleton ? fill(skeleton, view) : renderHtml(engine, view);
+    return skeleton ? fill(skeleton, view) : render(view);
   }
 
   function finished(html: string): RenderedCertificate {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Clock } from '../../platform/clock.ts';
 import type { JobQueue } from '../../platform/jobs/jobs.ts';
-import { type BlobStorage, createDiskStorage } from '../../platform/storage/storage.ts';
+import { createDiskStorage } from '../../platform/storage/storage.ts';
 
 /** A social card or PDF not written for this many days is deleted; it is made again when asked for. */
 export const RENDERED_FILE_DAYS = 30;
@@ -19,11 +19,7 @@ export function createRenderedFiles(dataDir: string) {
 export type RenderedFiles = ReturnType<typeof createRenderedFiles>;
 
 /** The daily sweep of rendered files (03:40 UTC; one instance runs it). */
-export function defineRenderedFilesExpiry(
-  jobs: JobQueue,
-  files: Record<keyof RenderedFiles, BlobStorage>,
-  clock: Clock,
-) {
+export function defineRenderedFilesExpiry(jobs: JobQueue, files: RenderedFiles, clock: Clock) {
   jobs.define({
     name: EXPIRE_RENDERED_FILES_JOB,
     cron: '40 3 * * *',

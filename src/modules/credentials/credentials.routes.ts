@@ -108,10 +108,8 @@ const BulkOut = Type.Object({
 });
 
 /** A boolean query parameter as django-filter reads it: the LMS sends `only_visible=True`. */
-const TRUE_TEXTS = new Set(['true', 'True', '1']);
-const DjangoBoolean = Type.Union(
-  ['true', 'True', '1', 'false', 'False', '0'].map((text) => Type.Literal(text)),
-);
+const TRUE_TEXTS = ['true', 'True', '1'];
+const DjangoBoolean = Type.Union([...TRUE_TEXTS, 'false', 'False', '0'].map((text) => Type.Literal(text)));
 
 const StatusBody = Type.Object({ status: Status }, { additionalProperties: false });
 /** PATCH is a partial update, as in DRF: an empty body changes nothing and answers the credential. */
@@ -184,7 +182,8 @@ export function credentialsRoutes(
             status: query.status,
             kind: query.type,
             programUuid: query.program_uuid,
-            onlyVisible: query.only_visible === undefined ? undefined : TRUE_TEXTS.has(query.only_visible),
+            onlyVisible:
+              query.only_visible === undefined ? undefined : TRUE_TEXTS.includes(query.only_visible),
           },
           page,
         );
