@@ -14,8 +14,14 @@ import type { RunningServer } from '../test/helpers/processes.ts';
 
 /** The seeded site's host name: requests must carry it in their Host header. */
 export const DOMAIN = 'bench.example.org';
-/** The server runs as `npm start` runs it (see package.json). */
-export const SERVER_NODE_ARGS = ['--max-semi-space-size=8'];
+/** The Node.js options `npm start` gives the server, read from package.json so the two cannot drift. */
+export const SERVER_NODE_ARGS = (
+  JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  }
+).scripts.start
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
 
 /** `--credentials`, `--seconds`, `--connections`, `--postgres` and `--database`, as numbers where they are. */
 export function benchOptions(argv: string[]) {
