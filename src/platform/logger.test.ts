@@ -1,18 +1,6 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/helpers/app.ts';
-import { createLogger } from './logger.ts';
-
-/** A logger at `info` writing its JSON lines into `lines`. */
-function capturingLogger(lines: Record<string, unknown>[]) {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return createLogger('info', sink);
-}
+import { capturingLogger } from '../../test/helpers/logs.ts';
 
 describe('logs', () => {
   const lines: Record<string, unknown>[] = [];

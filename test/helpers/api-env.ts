@@ -36,13 +36,19 @@ export function mintJwt(username: string, claims: Record<string, unknown> = {}):
  * The app with the fixture catalog copied onto its `localhost` site, trusting tokens of TEST_ISSUER,
  * with `lms_worker` as the LMS's service user (issuer role).
  */
-export async function startApiEnv(env: Record<string, string> = {}): Promise<ApiEnv> {
+export async function startApiEnv(
+  env: Record<string, string> = {},
+  options: Parameters<typeof createTestApp>[1] = {},
+): Promise<ApiEnv> {
   const catalog = await startFakeCatalog();
-  const t = await createTestApp({
-    JWT_ISSUERS: JSON.stringify([TEST_ISSUER]),
-    SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
-    ...env,
-  });
+  const t = await createTestApp(
+    {
+      JWT_ISSUERS: JSON.stringify([TEST_ISSUER]),
+      SERVICE_USERS: JSON.stringify({ lms_worker: ['issuer'] }),
+      ...env,
+    },
+    options,
+  );
   const { sites, catalog: catalogService } = t.app.laurel.services;
   const site = await sites.update('localhost', { catalogApiUrl: catalog.apiUrl }, CLI_ACTOR);
   await catalogService.syncSite(site, {}, CLI_ACTOR);

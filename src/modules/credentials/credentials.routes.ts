@@ -234,6 +234,8 @@ export function credentialsRoutes(
           item instanceof ValidationError ? [] : [{ request: item, actor }],
         );
         const issued = (await credentials.issueMany(request.site, wellFormed)).values();
+        // Items that failed, by error: one failure of the database is logged once, not for each item.
+        const failures = new Map<Error, number[]>();
         const results: Static<typeof BulkResult>[] = prepared.map((item, index) => {
           const outcome = item instanceof ValidationError ? item : issued.next().value;
           if (outcome instanceof ValidationError)
@@ -241,11 +243,17 @@ export function credentialsRoutes(
           if (outcome === undefined) throw new Error(`bulk item ${index} has no outcome`);
           // The others may be written by now: this item's failure is told in its place, not as a 500.
           if (outcome instanceof Error) {
-            request.log.error({ err: outcome, index }, 'bulk item failed');
+            failures.set(outcome, (failures.get(outcome) ?? []).concat(index));
             return { index, status: 500, errors: { non_field_errors: ['A server error occurred.'] } };
           }
           return { index, status: 201, credential: one(request, outcome) };
         });
+        for (const [error, indexes] of failures) {
+          request.log.error(
+            { err: error, items: indexes.length, firstIndex: indexes[0] },
+            'bulk items failed',
+          );
+        }
         const succeeded = results.filter((result) => result.status === 201).length;
         return { succeeded, failed: results.length - succeeded, results };
       },
