@@ -2,6 +2,7 @@
  * What the HTTP benchmarks share: their options, a throwaway PostgreSQL database seeded with the
  * credentials dataset, autocannon throughput, and the server's memory.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -61,7 +62,7 @@ export interface Load {
 }
 
 /** Requests per second answered with 2xx; anything else fails the benchmark, as it would be a bug. */
-export async function throughput(load: Load): Promise<number> {
+async function throughput(load: Load): Promise<number> {
   const { path, body } = load;
   const post = load.method === 'POST';
   const result = await autocannon({
@@ -89,6 +90,33 @@ export async function throughput(load: Load): Promise<number> {
     );
   }
   return result['2xx'] / load.seconds;
+}
+
+/** Clock ticks per second, the unit of CPU times in /proc. */
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** The CPU time the server has used so far (user and system), in ms. */
+async function cpuMs(server: RunningServer): Promise<number> {
+  const stat = await readFile(`/proc/${server.child.pid}/stat`, 'utf8');
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [utime = 0, stime = 0] = [fields[11], fields[12]].map(Number);
+  return ((utime + stime) * 1000) / TICKS_PER_SECOND;
+}
+
+/**
+ * Requests per second answered with 2xx, and the server's CPU time per request (ms) while it ran: on
+ * a machine shared with the load generator and PostgreSQL, CPU per request varies far less from one
+ * run to the next than throughput does.
+ */
+export async function throughputAndCpu(
+  server: RunningServer,
+  load: Load,
+): Promise<{ perSecond: number; cpuMsPerRequest: number }> {
+  const before = await cpuMs(server);
+  const perSecond = await throughput(load);
+  const used = (await cpuMs(server)) - before;
+  return { perSecond, cpuMsPerRequest: used / (perSecond * load.seconds) };
 }
 
 /** The server's resident memory now (VmRSS) or at its highest so far (VmHWM), in MB. */
