@@ -16,13 +16,20 @@ import type { RunningServer } from '../test/helpers/processes.ts';
 /** The seeded site's host name: requests must carry it in their Host header. */
 export const DOMAIN = 'bench.example.org';
 /** The Node.js options `npm start` gives the server, read from package.json so the two cannot drift. */
-export const SERVER_NODE_ARGS = (
-  JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
-    scripts: { start: string };
-  }
-).scripts.start
-  .split(/\s+/)
-  .filter((word) => word.startsWith('--'));
+export const SERVER_NODE_ARGS = nodeOptionsOf(
+  (
+    JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+      scripts: { start: string };
+    }
+  ).scripts.start,
+);
+
+/** The options of `node --option … src/main.ts`; anything else would be started some other way. */
+function nodeOptionsOf(script: string): string[] {
+  const options = /^node((?:\s+--\S+)*)\s+src\/main\.ts$/.exec(script.trim())?.[1];
+  if (options === undefined) throw new Error(`npm start is not "node [--options] src/main.ts": ${script}`);
+  return options.split(/\s+/).filter(Boolean);
+}
 
 /** `--credentials`, `--seconds`, `--connections`, `--postgres` and `--database`, as numbers where they are. */
 export function benchOptions(argv: string[]) {

@@ -17,8 +17,9 @@ function sixteenRandomBytes(): Uint8Array {
 }
 
 /**
- * A new public identifier: UUIDv7, time-ordered so fresh rows land together in indexes. Every one
- * gets 74 fresh random bits, also within a millisecond, so that none can be guessed from another.
+ * A new public identifier: UUIDv7, ordered by the millisecond it was made in, so fresh rows land
+ * together in indexes. Within a millisecond the order is random: every identifier gets 73 fresh
+ * random bits, so none can be guessed from another.
  */
 export function newId(): string {
   return uuidv7({ random: sixteenRandomBytes() });

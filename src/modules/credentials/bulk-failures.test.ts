@@ -26,7 +26,7 @@ describe('bulk issuance when the database refuses the write', () => {
 
   it('answers each item with the failure, logs it once and writes nothing', async () => {
     // Not a failure any one item causes (a missing table): the items fail together, and are not
-    // tried again one by one, which during an outage would wait for the database once for each.
+    // tried again one by one, each only to meet the same failure.
     await env.t.database.db.execute(sql`alter table credential_events rename to credential_events_away`);
     try {
       const response = await env.t.app.inject({

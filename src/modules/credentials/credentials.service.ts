@@ -3,7 +3,7 @@ import { type ChangeTokens, changeKeys } from '../../platform/cache/change-token
 import type { Clock } from '../../platform/clock.ts';
 import { createBatcher } from '../../platform/batcher.ts';
 import type { Database } from '../../platform/db/database.ts';
-import { mayBeCausedByARow } from '../../platform/db/errors.ts';
+import { worthRetryingOneByOne } from '../../platform/db/errors.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { parseUuid } from '../../platform/ids.ts';
@@ -237,15 +237,15 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
 
   /**
    * Writes the changes in one transaction. If the database refuses it for something one change may
-   * have caused, each change is written again on its own (in order), so one bad change cannot sink
-   * the others. Any other failure (the database unreachable, say) is every change's: trying them one
-   * by one would only meet it again, once for each. Failures are returned, not thrown.
+   * have caused (or a deadlock), each change is written again on its own, in order, so one bad change
+   * cannot sink the others. Any other failure is every change's: each would only meet it again.
+   * Failures are returned, not thrown.
    */
   async function write(site: Site, planned: PlannedChange[]): Promise<IssueOutcome[]> {
     try {
       return await writer(site, planned);
     } catch (error) {
-      if (planned.length === 1 || !mayBeCausedByARow(error)) return planned.map(() => error as Error);
+      if (planned.length === 1 || !worthRetryingOneByOne(error)) return planned.map(() => error as Error);
       const outcomes: IssueOutcome[] = [];
       for (const change of planned) {
         outcomes.push(

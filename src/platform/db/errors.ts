@@ -14,15 +14,17 @@ export const isUniqueViolation = (error: unknown) => codeOf(error) === '23505';
 export const isStillReferenced = (error: unknown) => ['23503', '23001'].includes(codeOf(error) ?? '');
 
 /**
- * SQLSTATE classes of errors a single row can cause: cardinality violation (21), data exception (22),
- * integrity constraint violation (23), transaction rollback such as a deadlock (40), program limit
- * exceeded such as a row too large (54).
+ * SQLSTATE classes worth writing a failed batch's changes again one by one for: errors one change can
+ * cause (cardinality violation 21, data exception 22, integrity constraint violation 23, program
+ * limit exceeded 54, such as a row too large), and transient ones that another try may not meet
+ * (transaction rollback 40: deadlocks, serialization failures).
  */
-const ROW_ERROR_CLASSES: ReadonlySet<string> = new Set(['21', '22', '23', '40', '54']);
+const RETRY_ONE_BY_ONE_CLASSES: ReadonlySet<string> = new Set(['21', '22', '23', '40', '54']);
 
 /**
- * Whether a write of many rows may have failed because of one of them, so that the others could be
- * written without it. Otherwise it failed for all of them alike: the connection was lost, the server
- * is shutting down, the schema is not what the code expects.
+ * Whether a write of many changes that failed may succeed for some of them if each is written on its
+ * own. Otherwise it failed for all of them alike (the connection lost, the server shutting down or
+ * read-only, the schema not what the code expects), and each would only meet the failure again.
  */
-export const mayBeCausedByARow = (error: unknown) => ROW_ERROR_CLASSES.has(codeOf(error)?.slice(0, 2) ?? '');
+export const worthRetryingOneByOne = (error: unknown) =>
+  RETRY_ONE_BY_ONE_CLASSES.has(codeOf(error)?.slice(0, 2) ?? '');
