@@ -17,6 +17,20 @@ describe('bulk issuance when the database refuses the write', () => {
   afterAll(() => env?.close());
 
   const learners = ['una.bulk', 'vic.bulk', 'wes.bulk'];
+  /** Bulk-issues the run's verified certificate to these learners, with a grade attribute. */
+  const issueTo = async (usernames: string[], gradeOf: (username: string) => string = () => '0.9') =>
+    env.t.app.inject({
+      method: 'POST',
+      url: '/api/v2/credentials/bulk/',
+      headers: await env.as('lms_worker'),
+      payload: {
+        items: usernames.map((username) => ({
+          username,
+          credential: { course_run_key: runKey, mode: 'verified' },
+          attributes: [{ name: 'grade', value: gradeOf(username) }],
+        })),
+      },
+    });
   const credentialsOf = async (usernames: string[]) =>
     queryRows<{ n: number }>(
       env.t.database.db,
@@ -29,17 +43,7 @@ describe('bulk issuance when the database refuses the write', () => {
     // tried again one by one, each only to meet the same failure.
     await env.t.database.db.execute(sql`alter table credential_events rename to credential_events_away`);
     try {
-      const response = await env.t.app.inject({
-        method: 'POST',
-        url: '/api/v2/credentials/bulk/',
-        headers: await env.as('lms_worker'),
-        payload: {
-          items: learners.map((username) => ({
-            username,
-            credential: { course_run_key: runKey, mode: 'verified' },
-          })),
-        },
-      });
+      const response = await issueTo(learners);
       expect(response.statusCode).toBe(200);
       const body = response.json();
       expect(body).toMatchObject({ succeeded: 0, failed: 3 });
@@ -61,17 +65,7 @@ describe('bulk issuance when the database refuses the write', () => {
   });
 
   it('issues the same items once the database is whole again', async () => {
-    const response = await env.t.app.inject({
-      method: 'POST',
-      url: '/api/v2/credentials/bulk/',
-      headers: await env.as('lms_worker'),
-      payload: {
-        items: learners.map((username) => ({
-          username,
-          credential: { course_run_key: runKey, mode: 'verified' },
-        })),
-      },
-    });
+    const response = await issueTo(learners);
     expect(response.json()).toMatchObject({ succeeded: 3, failed: 0 });
     expect(await credentialsOf(learners)).toEqual([{ n: 3 }]);
   });
@@ -82,21 +76,12 @@ describe('bulk issuance when the database refuses the write', () => {
       sql`alter table user_credential_attributes add constraint no_poison check (value <> 'poison')`,
     );
     try {
-      const items = ['xia.bulk', 'yan.bulk', 'zoe.bulk'].map((username) => ({
-        username,
-        credential: { course_run_key: runKey, mode: 'verified' },
-        attributes: [{ name: 'grade', value: username === 'yan.bulk' ? 'poison' : '0.9' }],
-      }));
-      const response = await env.t.app.inject({
-        method: 'POST',
-        url: '/api/v2/credentials/bulk/',
-        headers: await env.as('lms_worker'),
-        payload: { items },
-      });
+      const others = ['xia.bulk', 'yan.bulk', 'zoe.bulk'];
+      const response = await issueTo(others, (username) => (username === 'yan.bulk' ? 'poison' : '0.9'));
       const body = response.json();
       expect(body).toMatchObject({ succeeded: 2, failed: 1 });
       expect(body.results.map((result: { status: number }) => result.status)).toEqual([201, 500, 201]);
-      expect(await credentialsOf(['xia.bulk', 'yan.bulk', 'zoe.bulk'])).toEqual([{ n: 2 }]);
+      expect(await credentialsOf(others)).toEqual([{ n: 2 }]);
       expect(lines.filter((line) => line.msg === 'bulk items failed').at(-1)).toMatchObject({
         items: 1,
         firstIndex: 1,
