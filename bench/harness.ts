@@ -1,6 +1,6 @@
 /**
  * What the HTTP benchmarks share: their options, a throwaway PostgreSQL database seeded with the
- * credentials dataset, autocannon throughput, and the server's memory.
+ * credentials dataset, autocannon throughput, and the server's CPU time and memory.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
