@@ -21,6 +21,7 @@ import { RateLimitedError } from './platform/errors.ts';
 import { createHttpClient } from './platform/http-client/http-client.ts';
 import { operationalRoutes } from './platform/http/health.ts';
 import { registerPages } from './platform/http/pages.ts';
+import { trackRequestsInFlight } from './platform/http/requests-in-flight.ts';
 import { createServer } from './platform/http/server.ts';
 import { type JobQueue, createJobQueue } from './platform/jobs/jobs.ts';
 import { type Logger, createLogger } from './platform/logger.ts';
@@ -312,6 +313,8 @@ export async function prepareDatabase(config: Config, database: Database, servic
 }
 
 const STATIC_DIR = fileURLToPath(new URL('./web/static/', import.meta.url));
+/** How long closing waits for running requests before it closes what they use anyway. */
+const REQUEST_DRAIN_MS = 5000;
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -350,6 +353,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     publicUrl: config.publicUrl,
     version: VERSION,
   });
+  const requestsInFlight = trackRequestsInFlight(app);
   app.decorate('laurel', { config, database, cache, jobs, services, secretKey });
 
   await app.register(cookie, { secret: secretKey });
@@ -423,8 +427,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     }),
   );
 
-  // Close in reverse order of opening: stop taking jobs, then drop connections.
+  // Close in reverse order of opening: let handlers finish (a client that went away leaves its
+  // request running), stop taking jobs, then drop connections.
   app.addHook('onClose', async () => {
+    if (!(await requestsInFlight.settled(REQUEST_DRAIN_MS)))
+      logger.warn({ waitedMs: REQUEST_DRAIN_MS }, 'closing with requests still running');
     await jobs.stop();
     await printer.close();
     await cache.close();

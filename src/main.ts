@@ -4,8 +4,8 @@ import { ConfigError, loadConfig, redactConfig } from './config.ts';
 import { OperationalError } from './platform/errors.ts';
 import { createLogger } from './platform/logger.ts';
 
-/** How long a shutdown may take before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 8000;
+/** How long a shutdown may take before the process exits anyway: room for 5 s of running requests, then 5 s of jobs. */
+const SHUTDOWN_GRACE_MS = 12_000;
 
 async function main(): Promise<void> {
   let config;
