@@ -2,7 +2,8 @@
  * Fills a database with a large, realistic credentials dataset for benchmarks and capacity checks:
  * a generated catalog (copied by the real catalog sync from the fake catalog service), a verified
  * course certificate configuration per run and a program certificate configuration per program,
- * learners, their course credentials (one in twenty revoked) and one history event per credential.
+ * learners, their course credentials (one in twenty revoked), each with a grade attribute, one history
+ * event and one audit entry.
  *
  *   npm run seed:credentials -- --database-url postgres://postgres@127.0.0.1:5432/laurel_bench \
  *     [--credentials 1000000] [--per-learner 10] [--programs 200] [--runs 5] [--domain bench.example.org]
@@ -105,6 +106,16 @@ export async function seedCredentials(database: Database, options: SeedOptions):
   await db.execute(sql`
     insert into credential_events (site_id, user_credential_id, type, to_status, source)
     select site_id, id, 'awarded', 'awarded', 'cli' from user_credentials where site_id = ${siteId}`);
+  // A grade on each, as the LMS sends them: without attributes the planner's statistics would be
+  // those of an empty table, and the list queries would be planned for a database nobody runs.
+  await db.execute(sql`
+    insert into user_credential_attributes (user_credential_id, name, value)
+    select id, 'grade', '0.' || (50 + id % 50) from user_credentials where site_id = ${siteId}`);
+  await db.execute(sql`
+    insert into audit_log (site_id, actor_label, source, action, target_type, target_id, changes)
+    select site_id, 'seed', 'cli', 'credential.awarded', 'user_credential', uuid::text,
+      '{"status": [null, "awarded"]}'::jsonb
+    from user_credentials where site_id = ${siteId}`);
   // As a long-lived database would be: hint bits set, visibility map and statistics fresh.
   await db.execute(sql`vacuum analyze`);
 

@@ -274,7 +274,6 @@ export function createServices(
       audit,
       renderer: certificateRenderer,
       shown: shownCredentials,
-      cache,
       changes,
     }),
     certificatePages: createCertificateCache(changes),

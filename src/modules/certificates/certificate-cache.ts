@@ -42,21 +42,23 @@ export function createCertificateCache(tokens: ChangeTokens) {
 
   return {
     /**
-     * The page of credential `uuid` as cached, or as `load` renders it now (then cached). A page
-     * whose learner was not known before loading is cached without that learner's token: the next
-     * request renders it again, this time with every token read first.
+     * The page of credential `uuid` as cached, or as `load` renders it now (then cached), given the
+     * site's token read before it, for what it caches in turn. A page whose learner was not known
+     * before loading is cached without that learner's token: the next request renders it again,
+     * this time with every token read first.
      */
     async page(
       siteId: number,
       origin: string,
       uuid: string,
-      load: () => Promise<CertificatePage | undefined>,
+      load: (siteToken: string) => Promise<CertificatePage | undefined>,
     ): Promise<CertificatePage | undefined> {
       const key = `${siteId}:${origin}:${uuid}`;
       const cached = pages.get(key);
       const before = await tokens.current(dependencies(siteId, uuid, cached?.page.userId));
       if (cached && sameTokens(cached.tokens, before)) return cached.page;
-      const loaded = await load();
+      const [siteToken = ''] = before;
+      const loaded = await load(siteToken);
       if (!loaded) {
         pages.delete(key);
         return undefined;

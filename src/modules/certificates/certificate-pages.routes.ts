@@ -64,17 +64,25 @@ const notFound = (reply: FastifyReply) =>
 export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPluginAsyncTypebox {
   const { shown, templates, renderer, pages, cards, printer, assets } = deps;
 
-  /** The credential's view, for the page and its card, when the public may see it. */
-  async function publicView(request: FastifyRequest, uuid: string) {
-    const credential = await shown.findPublic(request.site, uuid);
+  /**
+   * The credential's view, for the page and its card, when the public may see it. `siteToken`: the
+   * site's certificates change token, when the caller has read it already.
+   */
+  async function publicView(request: FastifyRequest, uuid: string, siteToken?: string) {
+    const credential = await shown.findPublic(request.site, uuid, siteToken);
     if (!credential) return undefined;
     const links = certificateLinks(requestOrigin(request), uuid, printer.available);
     return { credential, view: certificateView(request.site, credential, links) };
   }
 
   /** Renders with the site's templates; a stored template that fails on this data gives way to the built-in design. */
-  async function render(request: FastifyRequest, credential: PublicCredential, view: CertificateView) {
-    const parts = await templates.partsFor(request.site, credential);
+  async function render(
+    request: FastifyRequest,
+    credential: PublicCredential,
+    view: CertificateView,
+    siteToken?: string,
+  ) {
+    const parts = await templates.partsFor(request.site, credential, siteToken);
     return renderer.render(view, parts).catch((error: unknown) => {
       if (!(error instanceof TemplateError)) throw error;
       request.log.warn(
@@ -88,11 +96,11 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
   /** The page as cached, or rendered now. */
   function certificatePage(request: FastifyRequest, uuid: string): Promise<CertificatePage | undefined> {
     const { site } = request;
-    return pages.page(site.id, requestOrigin(request), uuid, async () => {
-      const found = await publicView(request, uuid);
+    return pages.page(site.id, requestOrigin(request), uuid, async (siteToken) => {
+      const found = await publicView(request, uuid, siteToken);
       if (!found) return undefined;
       const { credential, view } = found;
-      return { ...(await render(request, credential, view)), userId: credential.learner.id };
+      return { ...(await render(request, credential, view, siteToken)), userId: credential.learner.id };
     });
   }
 

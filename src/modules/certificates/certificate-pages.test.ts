@@ -119,6 +119,22 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
       const fromOther = () => other.inject({ method: 'GET', url: `/credentials/${hex}/` });
       expect((await fromOther()).statusCode).toBe(200);
       expect((await fromOther()).statusCode).toBe(200);
+      // A template saved through one instance is used by the other's next page…
+      const footer = await api('POST', '/api/v2/templates/', {
+        part: 'footer',
+        scope: 'site',
+        name: 'Shared footer',
+        body: '<footer>Saved elsewhere</footer>',
+      });
+      expect(footer.statusCode).toBe(201);
+      try {
+        expect((await fromOther()).body).toContain('Saved elsewhere');
+      } finally {
+        const url = `/api/v2/templates/${footer.json().uuid}/`;
+        expect((await t.app.inject({ method: 'DELETE', url, headers: staff })).statusCode).toBe(204);
+      }
+      expect((await fromOther()).body).not.toContain('Saved elsewhere');
+      // …and a revocation makes its cached page a 404.
       const revoked = await t.app.inject({
         method: 'POST',
         url: '/api/v2/credentials/',

@@ -1,4 +1,4 @@
-import type { Cache } from '../../platform/cache/cache.ts';
+import { LRUCache } from 'lru-cache';
 import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Database, Db } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
@@ -46,8 +46,8 @@ export interface PreviewRequest {
 }
 
 const CREDENTIAL_KINDS = ['program', 'course-run'] as const;
-/** A site's templates stay cached this long at most; any change to them replaces the entry at once. */
-const TEMPLATES_SECONDS = 3600;
+/** Room for the sites' stored templates kept in process (their bodies' characters, roughly bytes). */
+const TEMPLATES_MAX_CHARACTERS = 16 * 1024 * 1024;
 /** Where sample certificates pretend to live while a template is checked. */
 const SAMPLE_LINKS = pageOnly('https://example.org/credentials/example/');
 
@@ -108,11 +108,21 @@ export function createTemplatesService(deps: {
   audit: AuditService;
   renderer: CertificateRenderer;
   shown: ShownCredentials;
-  cache: Cache;
   changes: ChangeTokens;
 }) {
-  const { database, repository, audit, renderer, shown, cache, changes } = deps;
+  const { database, repository, audit, renderer, shown, changes } = deps;
   const { db } = database;
+  /**
+   * Each site's stored templates, kept in process under the site's certificates change token (read
+   * before the database, as for pages): any change to them makes a new token, on every instance, so
+   * what is kept is never stale, and a cold page costs neither a query nor a trip to Redis. Readers
+   * that ask at once share one query.
+   */
+  const siteTemplates = new LRUCache<string, StoredTemplate[], number>({
+    maxSize: TEMPLATES_MAX_CHARACTERS,
+    sizeCalculation: (stored) => stored.reduce((sum, template) => sum + template.body.length, 1),
+    fetchMethod: (_key, _stale, { context: siteId }) => repository.currentOfSite(db, siteId),
+  });
 
   /** Runs a template change in one transaction; once it commits, the site's cached certificates are stale. */
   const change = <T>(site: Site, work: (tx: Db) => Promise<T>): Promise<T> =>
@@ -269,16 +279,17 @@ export function createTemplatesService(deps: {
     },
 
     /**
-     * The stored parts that replace built-in ones for this credential. A site's templates are cached
-     * under its certificates change token (read before the database, as for pages), so a cold page
-     * costs no template query.
+     * The stored parts that replace built-in ones for this credential. `siteToken`: the site's
+     * certificates change token, when the caller read it before reading the credential.
      */
-    async partsFor(site: Site, credential: PublicCredential): Promise<Map<TemplatePart, StoredTemplate>> {
-      const [token] = await changes.current([changeKeys.siteCertificates(site.id)]);
-      const stored = await cache.wrap(`certificate-templates:${site.id}:${token}`, TEMPLATES_SECONDS, () =>
-        repository.currentOfSite(db, site.id),
-      );
-      return pickTemplates(templateChain(credential), stored);
+    async partsFor(
+      site: Site,
+      credential: PublicCredential,
+      siteToken?: string,
+    ): Promise<Map<TemplatePart, StoredTemplate>> {
+      const token = siteToken ?? (await changes.current([changeKeys.siteCertificates(site.id)]))[0];
+      const stored = await siteTemplates.fetch(`${site.id}:${token}`, { context: site.id });
+      return pickTemplates(templateChain(credential), stored ?? []);
     },
 
     /**

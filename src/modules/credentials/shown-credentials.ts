@@ -67,9 +67,14 @@ export function createShownCredentials(deps: {
   // Shared by every reader: read-only, as the certificate views only read them.
   const configs = new LRUCache<string, ShownConfig>({ max: CONFIGS_MAX });
 
-  async function shownConfig(site: Site, configId: number): Promise<ShownConfig | undefined> {
+  /** `siteToken`: the site's certificates change token, when the caller has read it already. */
+  async function shownConfig(
+    site: Site,
+    configId: number,
+    siteToken?: string,
+  ): Promise<ShownConfig | undefined> {
     // The token first: a configuration read under an outdated token is never found again.
-    const [token] = await changes.current([changeKeys.siteCertificates(site.id)]);
+    const token = siteToken ?? (await changes.current([changeKeys.siteCertificates(site.id)]))[0];
     const key = `${site.id}:${configId}:${token}`;
     const kept = configs.get(key);
     if (kept) return kept;
@@ -93,18 +98,21 @@ export function createShownCredentials(deps: {
   }, LOOKUP_BATCH);
 
   /** The credential with this UUID on this site, whatever its status, or undefined. */
-  async function find(site: Site, uuid: string): Promise<ShownCredential | undefined> {
+  async function find(site: Site, uuid: string, siteToken?: string): Promise<ShownCredential | undefined> {
     const row = await lookUp({ siteId: site.id, uuid });
     if (!row) return undefined;
     const { configId, ...holding } = row;
-    const config = await shownConfig(site, configId);
+    const config = await shownConfig(site, configId, siteToken);
     return config && { ...config, ...holding };
   }
 
   return {
-    /** The credential with this UUID when the public may see it; undefined otherwise. */
-    async findPublic(site: Site, uuid: string): Promise<PublicCredential | undefined> {
-      const credential = await find(site, uuid);
+    /**
+     * The credential with this UUID when the public may see it; undefined otherwise. `siteToken`:
+     * the site's certificates change token, when the caller read it first (as a page cache does).
+     */
+    async findPublic(site: Site, uuid: string, siteToken?: string): Promise<PublicCredential | undefined> {
+      const credential = await find(site, uuid, siteToken);
       const issuedOn = credential && publicDate(credential, clock.now());
       return credential && issuedOn ? { ...credential, issuedOn } : undefined;
     },
