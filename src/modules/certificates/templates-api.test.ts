@@ -270,4 +270,15 @@ describe('certificate templates (/api/v2/templates/)', () => {
     });
     expect((await preview({ template: UNKNOWN })).statusCode).toBe(400);
   });
+
+  it("previews a real credential in another language without changing its public page's", async () => {
+    const key = env.catalog.data.courses[6]!.course_runs[0]!.key;
+    const uuid = await award('arabic-preview', key);
+    const inArabic = await call('POST', '/api/v2/templates/preview/', { credential: uuid, language: 'ar' });
+    expect(inArabic.body).toContain('<html lang="ar" dir="rtl"');
+    for (const username of ['arabic-preview', 'next-of-that-config']) {
+      const held = username === 'arabic-preview' ? uuid : await award(username, key);
+      expect(await page(hexOf(held))).toContain('<html lang="en"');
+    }
+  });
 });

@@ -297,11 +297,14 @@ export function createTemplatesService(deps: {
      * data; the page's bytes.
      */
     async preview(site: Site, request: PreviewRequest, origin: string): Promise<Buffer> {
-      const credential = request.credential
+      const found = request.credential
         ? await shown.findForStaff(site, request.credential)
         : exampleCredential(request.kind ?? 'program', request.programType ?? 'professional-certificate');
-      if (!credential) throw ValidationError.field('credential', 'No credential of this site has that UUID.');
-      if (request.language) credential.config.language = request.language;
+      if (!found) throw ValidationError.field('credential', 'No credential of this site has that UUID.');
+      // A copy: a real credential's configuration is shared with the public pages.
+      const credential = request.language
+        ? { ...found, config: { ...found.config, language: request.language } }
+        : found;
       const parts = await this.partsFor(site, credential);
       if (request.template) {
         const stored = parseUuid(request.template);

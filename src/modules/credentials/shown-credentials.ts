@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { deepFreeze } from '../../platform/deep-freeze.ts';
 import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import { createBatcher } from '../../platform/batcher.ts';
 import type { Clock } from '../../platform/clock.ts';
@@ -79,7 +80,8 @@ export function createShownCredentials(deps: {
     const kept = configs.get(key);
     if (kept) return kept;
     const config = await repository.config(database.db, site.id, configId);
-    if (config) configs.set(key, config);
+    // Frozen: every page of the configuration shares it, and none may change it for the others.
+    if (config) configs.set(key, deepFreeze(config));
     return config;
   }
 

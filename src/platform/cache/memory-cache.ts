@@ -1,14 +1,6 @@
 import { LRUCache } from 'lru-cache';
+import { deepFreeze } from '../deep-freeze.ts';
 import { type Cache, wrapWith } from './cache.ts';
-
-/** Freezes a value parsed from JSON, all the way down. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 /**
  * In-process cache. A value goes through JSON when stored, so readers see what Redis would give
