@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { type Context, type Emitter, IncludeTag, LayoutTag, Liquid, LiquidError, RenderTag } from 'liquidjs';
+import {
+  AssertionError,
+  type Context,
+  type Emitter,
+  type FilterImplOptions,
+  IncludeTag,
+  LayoutTag,
+  Liquid,
+  LiquidError,
+  RenderTag,
+} from 'liquidjs';
 import { LRUCache } from 'lru-cache';
 import { strongEtag } from '../../platform/http/conditional.ts';
 import type { ShareLinks } from './certificate-sharing.ts';
@@ -11,8 +21,17 @@ import { type StoredTemplate, TEMPLATE_PARTS, type TemplatePart } from './templa
 const RENDER_LIMIT_MS = 300;
 /** Pages larger than this are refused: no certificate needs it, and a runaway loop would. */
 const MAX_PAGE_BYTES = 2 * 1024 * 1024;
-/** What liquidjs may allocate for one render (string building, ranges, joins), in its own units. */
-const MEMORY_LIMIT = 16 * 1024 * 1024;
+/**
+ * What liquidjs may allocate for one render (string building, ranges, joins), in its own units
+ * (characters, array items): as much as a page may hold.
+ */
+const MEMORY_LIMIT = MAX_PAGE_BYTES;
+/**
+ * A filter may be given at most this many items. liquidjs checks the render limit only between
+ * nodes, so one filter call runs to its end: sorting or grouping a million items took seconds and
+ * hundreds of MB. No certificate lists more than a few dozen things.
+ */
+const MAX_FILTER_ITEMS = 10_000;
 
 /**
  * Room for skeletons of the built-in design: one per configuration, language and address shown, a
@@ -52,6 +71,31 @@ const NESTING_TAGS = {
   layout: guardNesting(LayoutTag),
 };
 
+/** What liquidjs gives a filter as `this`: the render's context among others. */
+type FilterThis = ThisParameterType<Extract<FilterImplOptions, { handler: unknown }>['handler']>;
+
+/**
+ * Replaces each of the engine's filters with one that first checks the render limit (so a chain of
+ * filters in one output stops in time) and refuses inputs of more than MAX_FILTER_ITEMS items.
+ */
+function guardFilters(engine: Liquid) {
+  for (const [name, filter] of Object.entries(engine.filters)) {
+    const handler = typeof filter === 'function' ? filter : filter.handler;
+    const raw = typeof filter === 'function' ? false : filter.raw;
+    engine.registerFilter(name, {
+      raw,
+      handler(this: FilterThis, input: unknown, ...args: unknown[]) {
+        this.context.renderLimit.check(performance.now());
+        if (Array.isArray(input) && input.length > MAX_FILTER_ITEMS)
+          throw new Error(
+            `${name} was given ${input.length} items; a filter takes at most ${MAX_FILTER_ITEMS}`,
+          );
+        return handler.call(this, input, ...args);
+      },
+    });
+  }
+}
+
 /** The built-in design, one file per part, loaded once. */
 const BUILT_IN: Record<TemplatePart, string> = Object.fromEntries(
   TEMPLATE_PARTS.map((part) => [
@@ -90,6 +134,8 @@ export class TemplateError extends Error {
       const message = error.message.split(', line:')[0]?.replace(/, file:\S+$/, '') ?? error.message;
       return new TemplateError(message, line, column);
     }
+    // A limit found exceeded between two top-level nodes, outside liquidjs's own error wrapping.
+    if (error instanceof AssertionError) return new TemplateError(error.message);
     if (error instanceof RangeError) return new TemplateError('the template calls itself without end');
     throw error;
   }
@@ -128,6 +174,7 @@ export function createCertificateRenderer() {
       parseLimit: MAX_PAGE_BYTES,
     });
     for (const [name, tag] of Object.entries(NESTING_TAGS)) engine.registerTag(name, tag);
+    guardFilters(engine);
     return engine;
   }
 
