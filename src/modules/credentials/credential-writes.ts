@@ -24,6 +24,11 @@ export const PROGRAM_COMPLETION_JOB = 'programs.evaluate-completion';
 export interface CompletionCheck {
   userId: number;
   courseRunKey: string;
+  /**
+   * The course credential was revoked: only then may completion revoke a program credential.
+   * (Jobs queued before this was recorded lack it, and are taken as revocations, as they were.)
+   */
+  revoked?: boolean;
 }
 
 /** What one completion job carries: the checks of one change set of a site. */
@@ -50,6 +55,11 @@ export interface Change {
   revokeReason?: string | null;
   /** Webhook events to send besides credential.awarded/revoked when the status changes. */
   alsoEmit?: WebhookEvent[];
+  /**
+   * Date an awarded program credential again, though its status stays: the course credentials its
+   * date is taken from changed.
+   */
+  redate?: boolean;
 }
 
 export interface PlannedChange {
@@ -92,6 +102,8 @@ interface Applied {
   status: CredentialStatus;
   statusChanged: boolean;
   overrideChanged: boolean;
+  /** Dated again while its status stayed (set by the writer, which dates program credentials). */
+  redated: boolean;
   changedAttributes: Attribute[];
 }
 
@@ -127,6 +139,7 @@ function applyChange(credential: Working, change: Change, now: Date): Applied {
     status,
     statusChanged: created || before !== status,
     overrideChanged,
+    redated: false,
     changedAttributes,
   };
 }
@@ -147,6 +160,7 @@ function recordChange(
   const details = {
     ...(changedAttributes.length > 0 && { attributes: changedAttributes.map((a) => a.name) }),
     ...(applied.overrideChanged && { date_override: row.dateOverride?.toISOString() ?? null }),
+    ...(applied.redated && { visible_date: row.visibleDate?.toISOString() ?? null }),
   };
   if (!statusChanged && Object.keys(details).length === 0) return;
 
@@ -194,7 +208,11 @@ function recordChange(
   // A course credential that changed hands may complete (or undo) programs: decided by a job,
   // enqueued with this change so it exists only if the change commits.
   if (target.config.kind === 'course-run' && target.config.courseRunKey)
-    writes.completions.push({ userId: target.userId, courseRunKey: target.config.courseRunKey });
+    writes.completions.push({
+      userId: target.userId,
+      courseRunKey: target.config.courseRunKey,
+      revoked: status === 'revoked',
+    });
 }
 
 /**
@@ -249,19 +267,33 @@ export function createCredentialWriter(deps: {
         const credential = working.get(keyOf(target));
         if (!credential) throw new Error(`credential ${keyOf(target)} was neither found nor created`);
         const applied = applyChange(credential, change, now);
-        // A program credential is dated when it is (re-)awarded, not recomputed at every read.
-        if (target.config.programId !== null && applied.status === 'awarded' && applied.statusChanged) {
-          credential.row.visibleDate = await completion.programDate(
+        // A program credential is dated when it is (re-)awarded or its courses change, not
+        // recomputed at every read.
+        const { programId } = target.config;
+        if (programId !== null && applied.status === 'awarded' && (applied.statusChanged || change.redate)) {
+          const date = await completion.programDate(
             tx,
             site.id,
             target.userId,
-            target.config.programId,
+            programId,
             site.programCompletionModes.split(','),
           );
-          credential.dirty = true;
+          // Dating again never hides a credential: with no course credential left to date it by, it
+          // keeps the date it had.
+          const dated = date ?? (applied.statusChanged ? null : credential.row.visibleDate);
+          if (!sameTime(dated, credential.row.visibleDate)) {
+            credential.row.visibleDate = dated;
+            credential.dirty = true;
+            applied.redated = !applied.statusChanged;
+          }
         }
         if (credential.dirty) credential.row.updatedAt = now;
-        if (applied.statusChanged || applied.overrideChanged || applied.changedAttributes.length > 0)
+        if (
+          applied.statusChanged ||
+          applied.overrideChanged ||
+          applied.redated ||
+          applied.changedAttributes.length > 0
+        )
           changed.add(credential.row.uuid);
         recordChange(writes, site.id, { target, change, actor }, credential, applied);
         written.push({

@@ -14,6 +14,7 @@ import type { Site, SitesService } from '../sites/sites.service.ts';
 import { INVALID_USERNAME, isValidUsername } from '../users/usernames.ts';
 import type { UsersService } from '../users/users.service.ts';
 import {
+  type Change,
   type CompletionCheck,
   type CredentialStatus,
   type CredentialWriter,
@@ -84,6 +85,8 @@ interface Resolved {
   config: ShownConfig;
   programUuid: string | null;
 }
+
+const pairKey = ({ userId, configId }: { userId: number; configId: number }) => `${userId}:${configId}`;
 
 const subjectKey = (subject: CredentialSubject) =>
   subject.programUuid !== undefined
@@ -330,35 +333,52 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
 
   /**
    * Program completion's rule for one learner's program credential: award when complete (active
-   * configuration, site awards automatically); revoke when no longer complete and the site revokes
-   * with courses.
+   * configuration, site awards automatically); revoke when no longer complete, the site revokes with
+   * courses, and `mayRevoke` (a course credential was revoked, or reconcile asks): a program
+   * credential the LMS awarded before the courses arrived is not taken back when one of them does.
    */
-  function decide(site: Site, state: CompletionState): Decision {
+  function decide(site: Site, state: CompletionState, mayRevoke: boolean): Decision {
     if (state.complete && state.isActive && site.autoAwardPrograms && state.current !== 'awarded')
       return 'award';
-    if (!state.complete && state.current === 'awarded' && site.revokeProgramsWithCourses) return 'revoke';
+    if (!state.complete && state.current === 'awarded' && site.revokeProgramsWithCourses && mayRevoke)
+      return 'revoke';
     return null;
   }
 
   /** The states that call for a change, with the change. */
-  const decisionsOf = (site: Site, states: CompletionState[]) =>
+  const decisionsOf = (
+    site: Site,
+    states: CompletionState[],
+    mayRevoke: (state: CompletionState) => boolean,
+  ) =>
     states.flatMap((state) => {
-      const decision = decide(site, state);
+      const decision = decide(site, state, mayRevoke(state));
       return decision ? [{ ...state, decision }] : [];
     });
 
+  /** What program completion asks of the write path for a decision. */
+  const completionChange = (decision: 'award' | 'revoke' | 'redate'): Change => {
+    if (decision === 'award') return { status: 'awarded', alsoEmit: ['program.completed'] };
+    if (decision === 'revoke')
+      return { status: 'revoked', revokeReason: 'The program is no longer complete.' };
+    return { redate: true };
+  };
+
   /** Carries out program completion's decisions through the write path, in one batch. */
-  async function enact(site: Site, decisions: (CompletionState & { decision: 'award' | 'revoke' })[]) {
+  async function enact(
+    site: Site,
+    decisions: { userId: number; configId: number; decision: 'award' | 'revoke' | 'redate' }[],
+  ) {
     if (decisions.length === 0) return;
     const changes = await Promise.all(
       decisions.map(async ({ userId, configId, decision }) => {
         const described = await repository.describe(db, userId, configId);
         if (!described) throw new Error(`learner ${userId} or configuration ${configId} vanished`);
-        const change =
-          decision === 'award'
-            ? { status: 'awarded' as const, alsoEmit: ['program.completed' as const] }
-            : { status: 'revoked' as const, revokeReason: 'The program is no longer complete.' };
-        return { target: { userId, ...described }, change, actor: COMPLETION_ACTOR };
+        return {
+          target: { userId, ...described },
+          change: completionChange(decision),
+          actor: COMPLETION_ACTOR,
+        };
       }),
     );
     await writer(site, changes);
@@ -483,8 +503,17 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       checks: CompletionCheck[],
     ): Promise<{ awarded: number; revoked: number }> {
       const structure = await programStructureOf(site);
-      const decisions = decisionsOf(site, await statesOf(site, structure, pairsOfChecks(structure, checks)));
-      await enact(site, decisions);
+      const pairs = pairsOfChecks(structure, checks);
+      const revoking = new Set(pairs.filter((pair) => pair.afterRevocation).map(pairKey));
+      const mayRevoke = (state: CompletionState) => revoking.has(pairKey(state));
+      const states = await statesOf(site, structure, pairs);
+      const decisions = decisionsOf(site, states, mayRevoke);
+      // A program credential that stays awarded is dated again: its date is taken from the course
+      // credentials that just changed (one posted before them would otherwise stay hidden).
+      const redates = states
+        .filter((state) => state.current === 'awarded' && decide(site, state, mayRevoke(state)) === null)
+        .map((state) => ({ ...state, decision: 'redate' as const }));
+      await enact(site, [...decisions, ...redates]);
       return {
         awarded: decisions.filter(({ decision }) => decision === 'award').length,
         revoked: decisions.filter(({ decision }) => decision === 'revoke').length,
@@ -511,7 +540,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
           const chunk = learners.slice(from, from + RECONCILE_CHUNK);
           const usernames = new Map(chunk.map((learner) => [learner.userId, learner.username]));
           const pairs = chunk.map(({ userId }) => ({ userId, configId: config.id }));
-          const decisions = decisionsOf(site, await statesOf(site, structure, pairs));
+          const decisions = decisionsOf(site, await statesOf(site, structure, pairs), () => true);
           checked += chunk.length;
           for (const { userId, decision } of decisions) {
             drift.push({

@@ -148,6 +148,43 @@ describe('program completion', () => {
     expect(visible).not.toContain(hidden);
   });
 
+  it('dates a program credential the LMS posted before its courses once they are earned', async () => {
+    const programList = async () =>
+      (
+        await t.app.inject({
+          url: '/api/v2/credentials/?username=early-bird&type=program&only_visible=true',
+          headers,
+        })
+      ).json().count as number;
+    const posted = await t.app.inject({
+      method: 'POST',
+      url: '/api/v2/credentials/',
+      headers,
+      payload: { username: 'early-bird', status: 'awarded', credential: { program_uuid: program.uuid } },
+    });
+    expect(posted.statusCode).toBe(201);
+    expect(await programList()).toBe(0);
+
+    // Not the first course's run: the test before gave its certificates a date in 2099. And with
+    // the site revoking programs with courses: a course awarded is no reason to take it back.
+    await t.app.laurel.services.sites.update('localhost', { revokeProgramsWithCourses: true }, CLI_ACTOR);
+    await award('early-bird', runKeys[1]!);
+    await settled();
+    expect(await programList()).toBe(1);
+    const page = await t.app.inject({ url: `/credentials/${posted.json().uuid.replace(/-/g, '')}/` });
+    expect(page.statusCode).toBe(200);
+    // The history says when and why it was dated: awarded by the LMS, then dated by completion.
+    expect(await programEvents('early-bird')).toEqual([
+      { type: 'awarded', source: 'api' },
+      { type: 'changed', source: 'program-completion' },
+    ]);
+    // Nothing to date it by any more: it keeps its date rather than disappear.
+    await t.app.laurel.services.sites.update('localhost', { revokeProgramsWithCourses: false }, CLI_ACTOR);
+    await award('early-bird', runKeys[1]!, 'verified', 'revoked');
+    await settled();
+    expect(await programList()).toBe(1);
+  });
+
   it('decides the programs of many learners awarded together in one bulk request', async () => {
     const modes: Record<string, string> = { bulk1: 'verified', bulk2: 'verified', bulk3: 'honor' };
     const items = Object.entries(modes).flatMap(([username, mode]) =>

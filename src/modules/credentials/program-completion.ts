@@ -62,13 +62,21 @@ export function programStructure(
   return { configs, byCourse, courseOfRun: new Map(runs.map((run) => [run.key, run.courseId])) };
 }
 
-/** The (learner, program configuration) pairs that changes to these runs' credentials may decide. */
-export function pairsOfChecks(structure: ProgramStructure, checks: CompletionCheck[]): Pair[] {
-  const pairs = new Map<string, Pair>();
-  for (const { userId, courseRunKey } of checks) {
+/**
+ * The (learner, program configuration) pairs that changes to these runs' credentials may decide, and
+ * whether a revocation is among those changes.
+ */
+export function pairsOfChecks(
+  structure: ProgramStructure,
+  checks: CompletionCheck[],
+): (Pair & { afterRevocation: boolean })[] {
+  const pairs = new Map<string, Pair & { afterRevocation: boolean }>();
+  for (const { userId, courseRunKey, revoked } of checks) {
     const course = structure.courseOfRun.get(courseRunKey);
     for (const { configId } of course === undefined ? [] : (structure.byCourse.get(course) ?? [])) {
-      pairs.set(`${userId}:${configId}`, { userId, configId });
+      const key = `${userId}:${configId}`;
+      const afterRevocation = revoked !== false || pairs.get(key)?.afterRevocation === true;
+      pairs.set(key, { userId, configId, afterRevocation });
     }
   }
   return [...pairs.values()];
