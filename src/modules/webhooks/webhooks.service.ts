@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
 import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Database, Db } from '../../platform/db/database.ts';
-import { NotFoundError, ValidationError } from '../../platform/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { HttpClient } from '../../platform/http-client/http-client.ts';
 import { outboundUrlProblem } from '../../platform/http-client/outbound-url.ts';
 import type { Page } from '../../platform/http/pagination.ts';
@@ -101,6 +101,14 @@ export function createWebhooksService(deps: {
     const found = await repository.delivery(db, { id: deliveryId });
     if (!found || found.delivery.status === 'delivered') return { skipped: true };
     const { delivery, subscription: target } = found;
+    if (!target.isActive) {
+      // Switched off since it was queued: what is pending is not sent, nor tried again.
+      await repository.updateDelivery(db, delivery.id, {
+        status: 'failed',
+        lastError: 'The subscription was switched off.',
+      });
+      return { skipped: 'the subscription is switched off' };
+    }
     const attempts = delivery.attempts + 1;
     const lastTry = retryCount >= DELIVERY_RETRIES;
     const fail = async (message: string, statusCode: number | null) => {
@@ -211,6 +219,8 @@ export function createWebhooksService(deps: {
       const parsed = parseUuid(deliveryUuid);
       const found = parsed ? await repository.delivery(db, { siteId: site.id, uuid: parsed }) : undefined;
       if (!found) throw new NotFoundError();
+      if (!found.subscription.isActive)
+        throw new ConflictError('The subscription is switched off: switch it on to replay its deliveries.');
       const replayed = await db.transaction((tx) =>
         queueDelivery(tx, site.id, found.subscription.id, found.delivery.event, found.delivery.payload),
       );

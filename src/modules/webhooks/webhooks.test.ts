@@ -166,10 +166,24 @@ describe('webhooks', () => {
     expect(received.filter((r) => r.headers['x-laurel-event'] === 'program.completed')).toHaveLength(1);
   });
 
-  it('stops sending when a subscription is switched off, and removes it', async () => {
+  it('stops sending when a subscription is switched off, retries included, and removes it', async () => {
+    received.length = 0;
+    answers.push(503);
+    await award('erin', catalog.data.courses[3]!.course_runs[0]!.key);
+    await waitFor(() => received.length === 1, 'the first attempt', 30_000);
     expect(
       (await call('PATCH', `/api/v2/webhooks/${subscription}/`, { is_active: false })).json().is_active,
     ).toBe(false);
+    // The retry finds the subscription off: it gives up without sending.
+    const deliveries = async () =>
+      (await call('GET', `/api/v2/webhooks/${subscription}/deliveries/`)).json().results;
+    await waitFor(async () => (await deliveries())[0].status === 'failed', 'the retry', 30_000);
+    const [pending] = await deliveries();
+    expect(pending).toMatchObject({ attempts: 1, last_error: 'The subscription was switched off.' });
+    expect(received).toHaveLength(1);
+    const replayed = await call('POST', `/api/v2/webhooks/deliveries/${pending.uuid}/replay/`);
+    expect(replayed.statusCode).toBe(409);
+
     received.length = 0;
     await award('dave', catalog.data.courses[2]!.course_runs[0]!.key);
     await new Promise((resolve) => setTimeout(resolve, 1500));
