@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -262,6 +263,46 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
       (await t.app.inject({ method: 'GET', url: `/credentials/${'0'.repeat(32)}/pdf` })).statusCode,
     ).toBe(404);
   });
+
+  it.runIf(browserTestsEnabled)(
+    'prints without opening a connection, whatever a template points at',
+    async () => {
+      const connections: string[] = [];
+      const listener = createServer((socket) => {
+        connections.push(String(socket.remotePort));
+        socket.destroy();
+      });
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      const target = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+      const footer = await api('POST', '/api/v2/templates/', {
+        part: 'footer',
+        scope: 'site',
+        name: 'Pointing elsewhere',
+        body: [
+          `<iframe src="${target}/frame"></iframe>`,
+          `<img src="${target}/image.png" alt="">`,
+          `<link rel="stylesheet" href="${target}/style.css">`,
+          `<meta http-equiv="refresh" content="0;url=${target}/elsewhere">`,
+        ].join(''),
+      });
+      expect(footer.statusCode).toBe(201);
+      try {
+        const hex = await award('offline-printer');
+        const printed = await t.app.inject({ method: 'GET', url: `/credentials/${hex}/pdf` });
+        expect(printed.statusCode).toBe(200);
+        expect(printed.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(connections).toEqual([]);
+      } finally {
+        await t.app.inject({
+          method: 'DELETE',
+          url: `/api/v2/templates/${footer.json().uuid}/`,
+          headers: staff,
+        });
+        listener.close();
+      }
+    },
+  );
 
   it('previews a real configuration for staff, with them as the learner', async () => {
     const key = env.catalog.data.courses[8]!.course_runs[0]!.key;

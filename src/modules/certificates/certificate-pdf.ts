@@ -61,12 +61,15 @@ export function createPdfPrinter(options: { chromiumPath: string; storage: BlobS
     paper: Paper,
     image: (sha256: string) => Promise<{ bytes: Buffer; contentType: string } | undefined>,
   ) {
-    browser ??= launchChromium(chromiumPath);
+    browser ??= launchChromium(chromiumPath, { offline: true });
     const context = await (await browser).newContext({ javaScriptEnabled: false });
     try {
       await context.route('**/*', async (route) => {
         const url = new URL(route.request().url());
-        if (url.origin !== PRINT_ORIGIN) return route.abort();
+        // A page may not leave for elsewhere (a refresh in a template): 204 keeps it where it is,
+        // where refusing would print Chromium's error page, or nothing.
+        if (url.origin !== PRINT_ORIGIN)
+          return route.request().isNavigationRequest() ? route.fulfill({ status: 204 }) : route.abort();
         if (url.pathname === '/')
           return route.fulfill({ body: html, contentType: 'text/html; charset=utf-8' });
         const found = url.pathname.startsWith('/static/')
