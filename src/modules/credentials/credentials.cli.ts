@@ -21,7 +21,33 @@ const COLUMNS = [
   'lms_user_id',
 ];
 const ATTRIBUTE_PREFIX = 'attr:';
+/** As the API allows: attribute names of 1 to 255 characters. */
+const ATTRIBUTE_NAME_MAX = 255;
 const MAX_ROWS = 100_000;
+
+/** A data row of the file: its fields by column, its (last) line, and why its shape is wrong. */
+interface CsvRow {
+  record: Record<string, string>;
+  line: number;
+  ragged?: string;
+}
+
+/** What is wrong with a header row, or undefined. */
+function headerProblem(header: string[]): string | undefined {
+  const unknown = header.filter(
+    (column) => !COLUMNS.includes(column) && !column.startsWith(ATTRIBUTE_PREFIX),
+  );
+  if (unknown.length > 0) return `Unknown columns: ${unknown.join(', ')}.`;
+  const twice = header.filter((column, i) => header.indexOf(column) !== i);
+  if (twice.length > 0) return `Columns given twice: ${[...new Set(twice)].join(', ')}.`;
+  const badNames = header.filter((column) => {
+    const name = column.slice(ATTRIBUTE_PREFIX.length);
+    return column.startsWith(ATTRIBUTE_PREFIX) && (name.length === 0 || name.length > ATTRIBUTE_NAME_MAX);
+  });
+  if (badNames.length > 0)
+    return `Attribute columns need a name of 1 to ${ATTRIBUTE_NAME_MAX} characters after "${ATTRIBUTE_PREFIX}".`;
+  return undefined;
+}
 
 /** A CSV row as an issue request; problems are thrown as field errors, as the API reports them. */
 function requestOf(row: Record<string, string>): IssueRequest {
@@ -86,34 +112,41 @@ export function registerCredentialsCommands(program: Command, run: Run): void {
     .option('--site <domain>', 'The site to award on (default: the site of PUBLIC_URL)')
     .option('--dry-run', 'Check every row and report, writing nothing')
     .action(async (file: string, options: { site?: string; dryRun?: boolean }) => {
-      let rows: Record<string, string>[];
+      let rows: CsvRow[];
+      let header: string[] = [];
       try {
         rows = parse(readFileSync(file), {
-          columns: true,
+          columns: (names: string[]) => (header = names),
           skip_empty_lines: true,
           trim: true,
           bom: true,
           to: MAX_ROWS + 1,
+          // A row with too few or too many fields is refused on its own, not the whole file.
+          relax_column_count: true,
+          on_record: (record: Record<string, string>, context): CsvRow => ({
+            record,
+            line: context.lines,
+            ragged: context.error ? `has not the header's ${header.length} fields` : undefined,
+          }),
         });
       } catch (error) {
         throw new OperationalError(`Cannot read ${file} as CSV: ${(error as Error).message}`);
       }
       if (rows.length > MAX_ROWS)
         throw new OperationalError(`${file} has more than ${MAX_ROWS} rows: split it.`);
-      const unknown = Object.keys(rows[0] ?? {}).filter(
-        (column) => !COLUMNS.includes(column) && !column.startsWith(ATTRIBUTE_PREFIX),
-      );
-      if (unknown.length > 0)
-        throw ValidationError.field('columns', `Unknown columns: ${unknown.join(', ')}.`);
+      const problem = headerProblem(header);
+      if (problem) throw ValidationError.field('columns', problem);
 
       const failures = await run(async ({ config, services }) => {
         const site = await services.sites.getByDomain(options.site ?? new URL(config.publicUrl).hostname);
         const failed: string[] = [];
         // Rows are written a chunk at a time through the set-based write path (as bulk requests are).
         for (let start = 0; start < rows.length; start += IMPORT_CHUNK) {
-          const parsed = rows.slice(start, start + IMPORT_CHUNK).map((row) => {
+          const chunk = rows.slice(start, start + IMPORT_CHUNK);
+          const parsed = chunk.map(({ record, ragged }) => {
+            if (ragged) return ValidationError.field('row', `The row ${ragged}.`);
             try {
-              return requestOf(row);
+              return requestOf(record);
             } catch (error) {
               if (error instanceof ValidationError) return error;
               throw error;
@@ -146,9 +179,8 @@ export function registerCredentialsCommands(program: Command, run: Run): void {
           let next = 0;
           for (const [offset, item] of parsed.entries()) {
             const outcome = item instanceof ValidationError ? item : outcomes[next++];
-            // The header is line 1.
             if (outcome instanceof ValidationError)
-              failed.push(`line ${start + offset + 2}: ${describeErrors(outcome.fields)}`);
+              failed.push(`line ${chunk[offset]?.line}: ${describeErrors(outcome.fields)}`);
             else if (outcome instanceof Error) throw outcome;
           }
           if (process.stderr.isTTY) {

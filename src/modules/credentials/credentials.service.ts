@@ -525,10 +525,12 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
      * reports where the stored credentials disagree; with `fix`, repairs them through the write path.
      */
     async reconcile(site: Site, filter: { programUuid?: string; username?: string }, fix: boolean) {
+      const programUuid = filter.programUuid === undefined ? undefined : parseUuid(filter.programUuid);
+      if (programUuid === null) throw ValidationError.field('program', 'Must be a program UUID.');
       const drift: { username: string; program: string; change: Decision }[] = [];
       let checked = 0;
       const structure = await programStructureOf(site);
-      for (const config of await completion.programConfigs(db, site.id, filter.programUuid)) {
+      for (const config of await completion.programConfigs(db, site.id, programUuid)) {
         const learners = await completion.candidates(
           db,
           site.id,
