@@ -22,7 +22,10 @@ const Attribute = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 255 }), value: Type.String({ maxLength: 255 }) },
   { additionalProperties: false },
 );
-const DateOverride = Type.Union([Type.Object({ date: Type.String({ format: 'date-time' }) }), Type.Null()]);
+const DateOverride = Type.Union([
+  Type.Object({ date: Type.String({ format: 'date-time' }) }, { additionalProperties: false }),
+  Type.Null(),
+]);
 
 const CredentialOut = Type.Object(
   {

@@ -101,6 +101,24 @@ describe('hostile requests', () => {
       expect(response.json()).toHaveProperty('lms_user_id');
     });
 
+    it('refuses a list where one value is expected, and unknown keys in date_override', async () => {
+      const cases = [
+        courseCredential(['review-list-name'] as unknown as string),
+        courseCredential('review-list-status', { status: ['revoked'] }),
+        courseCredential('review-odd-override', { date_override: { date: '2026-01-01T00:00:00Z', junk: 1 } }),
+      ];
+      for (const payload of cases) {
+        const response = await post(payload);
+        expect(response.statusCode).toBe(400);
+        expectDrfValidation(response.json());
+      }
+      for (const name of ['review-list-name', 'review-list-status', 'review-odd-override'])
+        expect(await usersNamed(name)).toBe(0);
+      // As DRF reads them: a number may come as text.
+      const numeric = await post(courseCredential('review-numeric-text', { lms_user_id: '4242' }));
+      expect(numeric.statusCode).toBe(201);
+    });
+
     // Duplicate keys: the last wins, as Python's json module does.
     it('takes the last of duplicate JSON keys', async () => {
       const response = await t.app.inject({

@@ -58,6 +58,19 @@ describe('username replacement (/api/v2/replace_usernames/)', () => {
     expect(await list('carol')).toBe(0);
   });
 
+  it('fails a pair whose new name the API would refuse, or that renames a service user', async () => {
+    const response = await replace({
+      username_mappings: [{ bob: 'bad name!' }, { lms_worker: 'lms_worker_2' }, { REPLACER: 'r2' }],
+    });
+    expect(response.json()).toEqual({
+      successful_replacements: [],
+      failed_replacements: [{ bob: 'bad name!' }, { lms_worker: 'lms_worker_2' }, { REPLACER: 'r2' }],
+    });
+    const { users } = t.app.laurel.services;
+    for (const name of ['bob', 'lms_worker', 'replacer'])
+      expect(await users.getByUsername(name)).toMatchObject({ username: name });
+  });
+
   it('erases the name and email of a retired user, and only then', async () => {
     const { users } = t.app.laurel.services;
     await replace({ username_mappings: [{ bob: 'retired__user_abc123' }] });

@@ -9,6 +9,7 @@ import { hashPassword, verifyPassword } from './passwords.ts';
 import { type Permission, isPermission } from './permissions.ts';
 import type { Site } from '../sites/sites.service.ts';
 import type { LmsAccounts } from './lms-accounts.ts';
+import { isValidUsername } from './usernames.ts';
 import type { User, UsersRepository } from './users.repository.ts';
 
 export type { User } from './users.repository.ts';
@@ -248,8 +249,19 @@ export function createUsersService({
       const successful: Record<string, string>[] = [];
       const failed: Record<string, string>[] = [];
       const renamed: number[] = [];
+      // Names the configuration gives roles or powers to: renamed, they would lose them.
+      const configured = [
+        ...Object.keys(policy.serviceUsers),
+        policy.usernameReplacementWorker,
+        policy.learnerStatusWorker,
+      ];
       for (const [from, to] of mappings) {
         const pair = { [from]: to };
+        // A name the rest of the API refuses, or a service user's: that pair fails, as a taken name does.
+        if (!isValidUsername(to) || configured.some((name) => sameName(name, from))) {
+          failed.push(pair);
+          continue;
+        }
         try {
           const userId = await db.transaction(async (tx) => {
             const user = await repository.findByUsername(tx, from);

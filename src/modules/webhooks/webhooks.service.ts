@@ -1,10 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { Agent } from 'undici';
 import type { Clock } from '../../platform/clock.ts';
 import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Database, Db } from '../../platform/db/database.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { HttpClient } from '../../platform/http-client/http-client.ts';
-import { outboundUrlProblem } from '../../platform/http-client/outbound-url.ts';
+import { outboundUrlProblem, publicOnlyLookup } from '../../platform/http-client/outbound-url.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { parseUuid } from '../../platform/ids.ts';
 import type { JobQueue } from '../../platform/jobs/jobs.ts';
@@ -39,6 +40,9 @@ export function createWebhooksService(deps: {
   allowedHosts: readonly string[];
 }) {
   const { database, repository, jobs, http, audit, changes, clock, allowedHosts } = deps;
+  // Deliveries connect only to the public addresses their URL was checked for, whatever the host's
+  // name resolves to by the time they are sent.
+  const publicOnly = new Agent({ connect: { lookup: publicOnlyLookup(allowedHosts) } });
   const { db } = database;
 
   async function checked(input: SubscriptionInput): Promise<SubscriptionInput> {
@@ -136,6 +140,7 @@ export function createWebhooksService(deps: {
         url: target.url,
         body,
         retries: 0,
+        dispatcher: publicOnly,
         headers: {
           'content-type': 'application/json',
           'x-laurel-event': delivery.event,

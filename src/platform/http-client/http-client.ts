@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
 
 /**
  * Outbound HTTP for calls to the LMS, the catalog service and webhooks: every request has a timeout,
@@ -17,6 +18,8 @@ export interface HttpRequest {
   retries?: number;
   /** Retry a non-idempotent method too (the caller made it safe, e.g. with an idempotency key). */
   retryUnsafe?: boolean;
+  /** How connections are made, when not as usual (an undici Agent, e.g. one that checks addresses). */
+  dispatcher?: Dispatcher;
 }
 
 export interface HttpResponse {
@@ -157,7 +160,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
             body,
             redirect: 'manual',
             signal: AbortSignal.timeout(request.timeoutMs ?? defaults.timeoutMs),
-          });
+            ...(request.dispatcher && { dispatcher: request.dispatcher }),
+          } as RequestInit);
         } catch (error) {
           const timedOut = (error as Error).name === 'TimeoutError';
           if (attempt < retries) {
