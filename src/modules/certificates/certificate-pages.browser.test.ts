@@ -5,18 +5,15 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiEnv, mintJwt, startApiEnv } from '../../../test/helpers/api-env.ts';
 import { browserTestsEnabled, launchBrowser } from '../../../test/helpers/browser.ts';
+import { CERTIFICATE_LANGUAGES } from './certificate-messages.ts';
 
 /** Set to write the screenshots committed under docs/images/ (`UPDATE_SCREENSHOTS=1 npx vitest run …`). */
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? new URL('../../../docs/images/', import.meta.url) : null;
 
-const CERTIFICATES = [
-  { kind: 'course-run', language: 'en' },
-  { kind: 'program', language: 'en' },
-  { kind: 'program', language: 'es' },
-  { kind: 'course-run', language: 'fr' },
-  { kind: 'program', language: 'ar' },
-  { kind: 'course-run', language: 'zh' },
-] as const;
+/** Every built-in certificate: both kinds in every language. */
+const CERTIFICATES = (['course-run', 'program'] as const).flatMap((kind) =>
+  CERTIFICATE_LANGUAGES.map((language) => ({ kind, language })),
+);
 
 /** Pages in a PDF: each page object is `/Type /Page` (the tree's root is `/Type /Pages`). */
 const pdfPages = (pdf: Buffer) => (pdf.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
