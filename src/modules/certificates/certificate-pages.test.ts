@@ -42,6 +42,17 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
 
   const api = (method: 'POST' | 'PUT' | 'PATCH', url: string, payload: object) =>
     t.app.inject({ method, url, headers: staff, payload });
+  /** Runs `check` while the site's footer is a stored template with this body; removes it after. */
+  const withSiteFooter = async (body: string, check: () => Promise<void>) => {
+    const footer = await api('POST', '/api/v2/templates/', { part: 'footer', scope: 'site', body });
+    expect(footer.statusCode).toBe(201);
+    try {
+      await check();
+    } finally {
+      const url = `/api/v2/templates/${footer.json().uuid}/`;
+      expect((await t.app.inject({ method: 'DELETE', url, headers: staff })).statusCode).toBe(204);
+    }
+  };
   const page = (hex: string, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'GET', url: `/credentials/${hex}/`, headers });
   /** Awards a course-run credential through the API; answers its certificate id (32 hex digits). */
@@ -121,19 +132,9 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
       expect((await fromOther()).statusCode).toBe(200);
       expect((await fromOther()).statusCode).toBe(200);
       // A template saved through one instance is used by the other's next page…
-      const footer = await api('POST', '/api/v2/templates/', {
-        part: 'footer',
-        scope: 'site',
-        name: 'Shared footer',
-        body: '<footer>Saved elsewhere</footer>',
-      });
-      expect(footer.statusCode).toBe(201);
-      try {
+      await withSiteFooter('<footer>Saved elsewhere</footer>', async () => {
         expect((await fromOther()).body).toContain('Saved elsewhere');
-      } finally {
-        const url = `/api/v2/templates/${footer.json().uuid}/`;
-        expect((await t.app.inject({ method: 'DELETE', url, headers: staff })).statusCode).toBe(204);
-      }
+      });
       expect((await fromOther()).body).not.toContain('Saved elsewhere');
       // …and a revocation makes its cached page a 404.
       const revoked = await t.app.inject({
@@ -274,31 +275,22 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
       });
       await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
       const target = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
-      const footer = await api('POST', '/api/v2/templates/', {
-        part: 'footer',
-        scope: 'site',
-        name: 'Pointing elsewhere',
-        body: [
-          `<iframe src="${target}/frame"></iframe>`,
-          `<img src="${target}/image.png" alt="">`,
-          `<link rel="stylesheet" href="${target}/style.css">`,
-          `<meta http-equiv="refresh" content="0;url=${target}/elsewhere">`,
-        ].join(''),
-      });
-      expect(footer.statusCode).toBe(201);
+      const pointingElsewhere = [
+        `<iframe src="${target}/frame"></iframe>`,
+        `<img src="${target}/image.png" alt="">`,
+        `<link rel="stylesheet" href="${target}/style.css">`,
+        `<meta http-equiv="refresh" content="0;url=${target}/elsewhere">`,
+      ].join('');
       try {
-        const hex = await award('offline-printer');
-        const printed = await t.app.inject({ method: 'GET', url: `/credentials/${hex}/pdf` });
-        expect(printed.statusCode).toBe(200);
-        expect(printed.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        expect(connections).toEqual([]);
-      } finally {
-        await t.app.inject({
-          method: 'DELETE',
-          url: `/api/v2/templates/${footer.json().uuid}/`,
-          headers: staff,
+        await withSiteFooter(pointingElsewhere, async () => {
+          const hex = await award('offline-printer');
+          const printed = await t.app.inject({ method: 'GET', url: `/credentials/${hex}/pdf` });
+          expect(printed.statusCode).toBe(200);
+          expect(printed.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          expect(connections).toEqual([]);
         });
+      } finally {
         listener.close();
       }
     },
