@@ -65,7 +65,7 @@ import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { SYSTEM_ACTOR, createAuditService } from './modules/audit/audit.service.ts';
 import { registerAuthentication } from './modules/auth/authentication.ts';
 import { csrfToken } from './modules/auth/csrf.ts';
-import { idempotency } from './modules/auth/idempotency.ts';
+import { registerIdempotency } from './modules/auth/idempotency.ts';
 import { createJwtVerifier } from './modules/auth/jwt-verifier.ts';
 import { loginRoutes } from './modules/auth/login.routes.ts';
 import { createServiceTokens } from './modules/auth/service-tokens.ts';
@@ -389,16 +389,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     csrf_token: request.principal ? csrfToken(request, reply, secretKey, secureCookies) : undefined,
   }));
 
+  registerIdempotency(app, cache);
   await app.register(operationalRoutes(database, metrics));
   await app.register(sitesRoutes);
   await app.register(siteAdminRoutes(services.sites));
   await app.register(usersRoutes(services.users));
   await app.register(auditRoutes(services.audit));
   await app.register(catalogRoutes(services.catalog));
-  const idempotent = idempotency(cache);
-  await app.register(credentialsRoutes(services.credentials, idempotent));
-  await app.register(gradesRoutes(services.grades, idempotent));
-  await app.register(courseCertificatesRoutes(services.courseCertificates, idempotent));
+  await app.register(credentialsRoutes(services.credentials));
+  await app.register(gradesRoutes(services.grades));
+  await app.register(courseCertificatesRoutes(services.courseCertificates));
   await app.register(learnerStatusRoutes(services.credentials));
   await app.register(programConfigsRoutes(services.programConfigs));
   await app.register(webhooksRoutes(services.webhooks));

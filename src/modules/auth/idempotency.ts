@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Cache } from '../../platform/cache/index.ts';
 import { AppError, ConflictError, ValidationError } from '../../platform/errors.ts';
 
@@ -23,60 +23,66 @@ declare module 'fastify' {
 }
 
 /**
- * `Idempotency-Key` on POST: a retried request with the same key (same caller, path and body) gets the
- * first answer again instead of acting twice. The same key with another body is a 422; while the
- * first is still running, a 409.
+ * `Idempotency-Key` on every POST of the API: a retried request with the same key (same caller, path
+ * and body) gets the first answer again instead of acting twice. The same key with another body is a
+ * 422; while the first is still running, a 409. Runs after the route's permission check, so a
+ * replay is only ever given to a caller allowed to make the request.
  */
-export type Idempotency = { preHandler: preHandlerHookHandler; onSend: onSendHookHandler };
-
-export function idempotency(cache: Cache): Idempotency {
-  const fingerprintOf = (request: FastifyRequest) =>
+export function registerIdempotency(app: FastifyInstance, cache: Cache): void {
+  // An upload's bytes as they are; anything else as JSON.
+  const fingerprintOf = ({ body }: FastifyRequest) =>
     createHash('sha256')
-      .update(JSON.stringify(request.body ?? null))
+      .update(Buffer.isBuffer(body) ? body : JSON.stringify(body ?? null))
       .digest('hex');
 
-  return {
-    async preHandler(request: FastifyRequest, reply: FastifyReply) {
-      const key = request.headers['idempotency-key'];
-      if (key === undefined) return;
-      if (typeof key !== 'string' || !KEY.test(key)) {
-        throw ValidationError.field('Idempotency-Key', 'Must be 1 to 255 printable characters.');
-      }
-      const caller = request.principal?.userId ?? `ip:${request.ip}`;
-      const cacheKey = `idempotency:${request.site.id}:${caller}:${request.method}:${request.url}:${key}`;
-      const fingerprint = fingerprintOf(request);
-      if (await cache.add<Stored>(cacheKey, { state: 'in-progress', fingerprint }, IN_PROGRESS_SECONDS)) {
-        request.idempotencyCacheKey = cacheKey;
-        return;
-      }
-      const stored = await cache.get<Stored>(cacheKey);
-      if (stored && stored.fingerprint !== fingerprint) {
-        throw new AppError(422, 'This Idempotency-Key was used with a different request.');
-      }
-      if (!stored || stored.state === 'in-progress')
-        throw new ConflictError('A request with this Idempotency-Key is in progress.');
-      return reply
-        .status(stored.statusCode ?? 200)
-        .header('idempotent-replayed', 'true')
-        .type('application/json; charset=utf-8')
-        .send(stored.body);
-    },
+  async function preHandler(request: FastifyRequest, reply: FastifyReply) {
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) return;
+    if (typeof key !== 'string' || !KEY.test(key)) {
+      throw ValidationError.field('Idempotency-Key', 'Must be 1 to 255 printable characters.');
+    }
+    const caller = request.principal?.userId ?? `ip:${request.ip}`;
+    const cacheKey = `idempotency:${request.site.id}:${caller}:${request.method}:${request.url}:${key}`;
+    const fingerprint = fingerprintOf(request);
+    if (await cache.add<Stored>(cacheKey, { state: 'in-progress', fingerprint }, IN_PROGRESS_SECONDS)) {
+      request.idempotencyCacheKey = cacheKey;
+      return;
+    }
+    const stored = await cache.get<Stored>(cacheKey);
+    if (stored && stored.fingerprint !== fingerprint) {
+      throw new AppError(422, 'This Idempotency-Key was used with a different request.');
+    }
+    if (!stored || stored.state === 'in-progress')
+      throw new ConflictError('A request with this Idempotency-Key is in progress.');
+    return reply
+      .status(stored.statusCode ?? 200)
+      .header('idempotent-replayed', 'true')
+      .type('application/json; charset=utf-8')
+      .send(stored.body);
+  }
 
-    async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
-      const cacheKey = request.idempotencyCacheKey;
-      if (!cacheKey) return payload;
-      const retryable = reply.statusCode >= 500 || reply.statusCode === 409 || reply.statusCode === 429;
-      if (retryable || typeof payload !== 'string') {
-        // Nothing worth replaying: let a retry act.
-        await cache.delete(cacheKey);
-      } else {
-        await cache.set<Stored>(
-          cacheKey,
-          { state: 'done', fingerprint: fingerprintOf(request), statusCode: reply.statusCode, body: payload },
-          KEEP_SECONDS,
-        );
-      }
-      return payload;
-    },
-  };
+  async function onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+    const cacheKey = request.idempotencyCacheKey;
+    if (!cacheKey) return payload;
+    const retryable = reply.statusCode >= 500 || reply.statusCode === 409 || reply.statusCode === 429;
+    if (retryable || typeof payload !== 'string') {
+      // Nothing worth replaying: let a retry act.
+      await cache.delete(cacheKey);
+    } else {
+      await cache.set<Stored>(
+        cacheKey,
+        { state: 'done', fingerprint: fingerprintOf(request), statusCode: reply.statusCode, body: payload },
+        KEEP_SECONDS,
+      );
+    }
+    return payload;
+  }
+
+  // Only on the API's POST routes (registered after this), so other requests pay nothing for it.
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (!methods.includes('POST') || !route.url.startsWith('/api/')) return;
+    route.preHandler = [route.preHandler ?? []].flat().concat(preHandler);
+    route.onSend = [route.onSend ?? []].flat().concat(onSend);
+  });
 }

@@ -114,6 +114,8 @@ describe('image assets (/api/v2/assets/ and /assets/{sha256})', () => {
       const response = await upload(bytes, contentType);
       expect(response.statusCode, `${contentType} ${bytes.length} bytes`).toBe(status);
     }
+    const huge = await upload(await solid(6000, 5000).png({ compressionLevel: 9 }).toBuffer(), 'image/png');
+    expect(huge.json()).toEqual({ file: ['Images may have at most 25,000,000 pixels.'] });
     expect(
       (await upload(await solid(10, 10).png().toBuffer(), 'image/png', '?name=a/b.png')).statusCode,
     ).toBe(400);
@@ -224,5 +226,25 @@ describe('image assets (/api/v2/assets/ and /assets/{sha256})', () => {
     expect((await api('DELETE', url)).statusCode).toBe(204);
     expect((await serve(asset.sha256)).statusCode).toBe(404);
     expect((await api('GET', url)).statusCode).toBe(404);
+  });
+
+  it('keeps an image a current template shows, until the template no longer does', async () => {
+    const asset = (await upload(await solid(32, 32).png().toBuffer())).json();
+    const template = await api('POST', '/api/v2/templates/', {
+      part: 'footer',
+      scope: 'site',
+      body: `<footer><img src="/assets/${asset.sha256}" alt=""></footer>`,
+    });
+    expect(template.statusCode).toBe(201);
+    const url = `/api/v2/assets/${asset.uuid}/`;
+    const refused = await api('DELETE', url);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toEqual({ detail: 'A template still shows this image: change it first.' });
+    const changed = await api('PATCH', `/api/v2/templates/${template.json().uuid}/`, {
+      body: '<footer></footer>',
+    });
+    expect(changed.statusCode).toBe(200);
+    expect((await api('DELETE', url)).statusCode).toBe(204);
+    await api('DELETE', `/api/v2/templates/${template.json().uuid}/`);
   });
 });

@@ -1,8 +1,8 @@
-import { and, count, desc, eq } from 'drizzle-orm';
+import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
-import { assets } from './certificates.schema.ts';
+import { assets, templates, templateVersions } from './certificates.schema.ts';
 
 export type Asset = typeof assets.$inferSelect;
 export type NewAsset = Omit<typeof assets.$inferInsert, 'id' | 'uuid' | 'createdAt' | 'updatedAt'>;
@@ -50,6 +50,23 @@ export function createAssetsRepository() {
       const existing = await this.bySha256(db, asset.siteId, asset.sha256);
       if (!existing) throw new Error('an asset vanished while it was uploaded again');
       return { asset: existing, created: false };
+    },
+
+    /** Whether the current version of one of the site's templates names this content (its hash). */
+    async namedByTemplates(db: Db, siteId: number, sha256: string): Promise<boolean> {
+      const [found] = await db
+        .select({ id: templates.id })
+        .from(templates)
+        .innerJoin(
+          templateVersions,
+          and(
+            eq(templateVersions.templateId, templates.id),
+            eq(templateVersions.version, templates.currentVersion),
+          ),
+        )
+        .where(and(eq(templates.siteId, siteId), sql`strpos(${templateVersions.body}, ${sha256}) > 0`))
+        .limit(1);
+      return found !== undefined;
     },
 
     async delete(db: Db, id: number): Promise<void> {

@@ -79,13 +79,18 @@ export function createAssetsService(deps: {
       });
     },
 
-    /** Deletes an asset nothing references (409 otherwise); its file stays for pages cached with it. */
+    /**
+     * Deletes an asset nothing references (409 otherwise: a signatory, an organization, or a current
+     * template naming it); its file stays for pages cached with it.
+     */
     async delete(site: Site, uuid: string, actor: Actor): Promise<void> {
       const asset = await get(site, uuid);
       try {
         await changes.commit(
           db,
           async (tx) => {
+            if (await repository.namedByTemplates(tx, site.id, asset.sha256))
+              throw new ConflictError('A template still shows this image: change it first.');
             await repository.delete(tx, asset.id);
             await audit.record(tx, actor, {
               siteId: site.id,

@@ -29,7 +29,8 @@ export async function cleanImage(upload: Buffer): Promise<CleanImage> {
   const open = (input: Buffer, options: { density?: number } = {}) =>
     sharp(input, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error', ...options });
 
-  const metadata = await open(upload)
+  // The header only, decoding nothing: the pixel limit is checked below, with its own message.
+  const metadata = await sharp(upload, { limitInputPixels: false })
     .metadata()
     .catch(() => {
       throw ValidationError.field(

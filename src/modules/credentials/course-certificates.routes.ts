@@ -5,7 +5,6 @@ import { Nullable } from '../../platform/http/nullable.ts';
 import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pagination.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
-import type { Idempotency } from '../auth/idempotency.ts';
 import type { Site } from '../sites/sites.service.ts';
 import {
   PLAIN_TEXT,
@@ -72,10 +71,7 @@ const changeOf = (body: ChangesBody): CourseCertificateChange => ({
 });
 
 /** `/api/v2/course_certificates/`: how the LMS tells Laurel about a course run's certificate. */
-export function courseCertificatesRoutes(
-  service: CourseCertificatesService,
-  idempotent: Idempotency,
-): FastifyPluginAsyncTypebox {
+export function courseCertificatesRoutes(service: CourseCertificatesService): FastifyPluginAsyncTypebox {
   async function represent(site: Site, configs: CredentialConfig[]) {
     const signatories = await service.signatoriesOf(configs.map((config) => config.id));
     return configs.map((config) => ({
@@ -124,7 +120,6 @@ export function courseCertificatesRoutes(
     app.post(
       '/api/v2/course_certificates/',
       {
-        ...idempotent,
         preValidation: requirePermission('course-certificates:write'),
         schema: {
           tags: ['credentials'],

@@ -11,7 +11,6 @@ import { PageQuery, Paginated, pageOf, paginated } from '../../platform/http/pag
 import { uuidHex } from '../../platform/ids.ts';
 import { actorOf } from '../auth/actor.ts';
 import { authorize, requireAuthentication, requirePermission } from '../auth/authorize.ts';
-import type { Idempotency } from '../auth/idempotency.ts';
 import { CREDENTIALS_THROTTLE } from '../auth/throttle.ts';
 import { LMS_USER_ID_MAX } from '../users/users.schema.ts';
 import type { CredentialRow } from './credentials.repository.ts';
@@ -119,10 +118,7 @@ const StatusBody = Type.Object({ status: Status }, { additionalProperties: false
 const StatusPatch = Type.Partial(StatusBody);
 const UuidParams = Type.Object({ uuid: Type.String({ maxLength: 64 }) });
 
-export function credentialsRoutes(
-  credentials: CredentialsService,
-  idempotent: Idempotency,
-): FastifyPluginAsyncTypebox {
+export function credentialsRoutes(credentials: CredentialsService): FastifyPluginAsyncTypebox {
   /** Rows as the Open edX API shows them, attributes included. */
   function represent(request: FastifyRequest, rows: CredentialRow[]) {
     const origin = requestOrigin(request);
@@ -197,7 +193,6 @@ export function credentialsRoutes(
     app.post(
       '/api/v2/credentials/',
       {
-        ...idempotent,
         preValidation: requirePermission('credentials:issue'),
         config: CREDENTIALS_THROTTLE,
         schema: {
@@ -216,7 +211,6 @@ export function credentialsRoutes(
     app.post(
       '/api/v2/credentials/bulk/',
       {
-        ...idempotent,
         preValidation: requirePermission('credentials:issue'),
         config: { ...CREDENTIALS_THROTTLE, checksOwnText: true },
         schema: {

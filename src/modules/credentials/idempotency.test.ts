@@ -59,4 +59,24 @@ describe('Idempotency-Key on POST', () => {
     expect(response.headers['idempotent-replayed']).toBeUndefined();
     expect(response.json().status).toBe('awarded');
   });
+
+  it("holds on every POST of the API, an admin's included, and only after the permission check", async () => {
+    const admin = await env.as('idempotent-admin', { administrator: true });
+    const subscribe = (who: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v2/webhooks/',
+        headers: { ...who, 'idempotency-key': 'subscribe-once' },
+        payload: { url: 'https://93.184.215.14/hook', events: ['credential.awarded'] },
+      });
+    const first = await subscribe(admin);
+    expect(first.statusCode).toBe(201);
+    const again = await subscribe(admin);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    const listed = await t.app.inject({ url: '/api/v2/webhooks/', headers: admin });
+    expect(listed.json().count).toBe(1);
+    // The permission is checked first: a caller not allowed gets a 403 whatever the key.
+    expect((await subscribe(headers)).statusCode).toBe(403);
+  });
 });

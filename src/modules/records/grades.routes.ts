@@ -4,7 +4,6 @@ import { dateField, drfDate } from '../../platform/http/formats.ts';
 import { Nullable } from '../../platform/http/nullable.ts';
 import { actorOf } from '../auth/actor.ts';
 import { requirePermission } from '../auth/authorize.ts';
-import type { Idempotency } from '../auth/idempotency.ts';
 import { GRADES_THROTTLE } from '../auth/throttle.ts';
 import type { GradeRow } from './grades.repository.ts';
 import type { GradeInput, GradesService } from './grades.service.ts';
@@ -84,12 +83,11 @@ const toGradeOut = ({ grade, username, courseRunKey }: GradeRow) => ({
 });
 
 /** The Open edX grade endpoints: POST upserts by (username, course run); PUT/PATCH by id. */
-export function gradesRoutes(grades: GradesService, idempotent: Idempotency): FastifyPluginAsyncTypebox {
+export function gradesRoutes(grades: GradesService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/api/v2/grades/',
       {
-        ...idempotent,
         preValidation: requirePermission('grades:write'),
         config: GRADES_THROTTLE,
         schema: {
