@@ -214,6 +214,7 @@ export function createServices(
     editing: configEditing,
     catalog,
     audit,
+    jobs,
   });
   const programConfigs = createProgramConfigsService({
     database,

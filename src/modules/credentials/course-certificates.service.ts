@@ -1,4 +1,5 @@
 import type { Database, Db } from '../../platform/db/database.ts';
+import type { JobQueue } from '../../platform/jobs/jobs.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { Page } from '../../platform/http/pagination.ts';
@@ -12,8 +13,12 @@ import type {
 } from './course-certificates.repository.ts';
 import type { COURSE_MODES } from './credentials.schema.ts';
 import type { CredentialConfig, CredentialsRepository } from './credentials.repository.ts';
+import { PROGRAM_COMPLETION_JOB, type ProgramCompletionJob, sameTime } from './credential-writes.ts';
 
 export type CourseMode = (typeof COURSE_MODES)[number];
+
+/** Learners per completion job when a run's certificate date moves. */
+const REDATE_CHUNK = 1000;
 
 export interface CourseCertificateChange extends ConfigPresentation {
   certificateAvailableDate?: Date | null;
@@ -44,8 +49,9 @@ export function createCourseCertificatesService(deps: {
   editing: ConfigEditing;
   catalog: CatalogService;
   audit: AuditService;
+  jobs: JobQueue;
 }) {
-  const { database, repository, courseCertificates, editing, catalog, audit } = deps;
+  const { database, repository, courseCertificates, editing, catalog, audit, jobs } = deps;
   const { db } = database;
 
   async function record(
@@ -101,8 +107,27 @@ export function createCourseCertificatesService(deps: {
           : existing;
       const signatories = await editing.setSignatories(tx, site, config.id, change.signatories);
       await record(tx, actor, site, config, existing, signatories);
+      if (existing && !sameTime(existing.certificateAvailableDate, config.certificateAvailableDate))
+        await redateProgramsOf(tx, site, config);
       return config;
     });
+  }
+
+  /**
+   * Program credentials are dated by their courses' certificate dates: when one moves, program
+   * completion looks again at the run's learners, enqueued with the change. A date revokes nothing
+   * (the checks are not revocations); their program credentials are dated again.
+   */
+  async function redateProgramsOf(tx: Db, site: Site, config: CredentialConfig) {
+    const holders = await repository.awardedHolders(tx, config.id);
+    for (let from = 0; from < holders.length; from += REDATE_CHUNK) {
+      const checks = holders.slice(from, from + REDATE_CHUNK).map((userId) => ({
+        userId,
+        courseRunKey: config.courseRunKey ?? '',
+        revoked: false,
+      }));
+      await jobs.enqueue<ProgramCompletionJob>(tx, PROGRAM_COMPLETION_JOB, { siteId: site.id, checks });
+    }
   }
 
   const service = {

@@ -86,7 +86,8 @@ interface Writes {
   completions: CompletionCheck[];
 }
 
-const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+/** Whether two optional moments are the same. */
+export const sameTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
 const keyOf = (target: Target) => `${target.userId}:${target.config.id}`;
 
 function eventType(created: boolean, statusChanged: boolean, before: string | null, status: string) {

@@ -438,6 +438,15 @@ export function createCredentialsRepository() {
         .orderBy(asc(courseRuns.id));
     },
 
+    /** The learners holding an awarded credential of this configuration. */
+    async awardedHolders(db: Db, configId: number): Promise<number[]> {
+      const rows = await db
+        .select({ userId: userCredentials.userId })
+        .from(userCredentials)
+        .where(and(eq(userCredentials.configId, configId), eq(userCredentials.status, 'awarded')));
+      return rows.map((row) => row.userId);
+    },
+
     /** What a credential of this learner and configuration shows, whether or not it exists yet. */
     async describe(db: Db, userId: number, configId: number) {
       const [found] = await db

@@ -146,6 +146,19 @@ describe('program completion', () => {
     const all = (await list('type=course-run')).map((r) => r.credential.course_run_key);
     expect(all).toContain(hidden);
     expect(visible).not.toContain(hidden);
+    // The program credential is dated by its courses: it waits for that date too…
+    await settled();
+    expect((await list('only_visible=true&type=program')).length).toBe(0);
+    // …and shows again when the date comes back.
+    const moved = await t.app.inject({
+      method: 'POST',
+      url: '/api/v2/course_certificates/',
+      headers,
+      payload: { course_id: hidden, certificate_type: 'verified', certificate_available_date: null },
+    });
+    expect(moved.statusCode).toBe(201);
+    await settled();
+    expect((await list('only_visible=true&type=program')).length).toBe(1);
   });
 
   it('dates a program credential the LMS posted before its courses once they are earned', async () => {
@@ -165,8 +178,7 @@ describe('program completion', () => {
     expect(posted.statusCode).toBe(201);
     expect(await programList()).toBe(0);
 
-    // Not the first course's run: the test before gave its certificates a date in 2099. And with
-    // the site revoking programs with courses: a course awarded is no reason to take it back.
+    // With the site revoking programs with courses: a course awarded is no reason to take it back.
     await t.app.laurel.services.sites.update('localhost', { revokeProgramsWithCourses: true }, CLI_ACTOR);
     await award('early-bird', runKeys[1]!);
     await settled();
