@@ -334,6 +334,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const rateLimitRedis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
     : undefined;
+  // As for the cache: a lost connection fails the requests that need it (503), and ioredis
+  // reconnects by itself; without a listener it would print every attempt to stderr.
+  rateLimitRedis?.on('error', () => {});
 
   try {
     await prepareDatabase(config, database, services);

@@ -105,8 +105,8 @@ export class RateLimitedError extends AppError {
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(message = 'Service temporarily unavailable, try again later.') {
-    super(503, message);
+  constructor(message = 'Service temporarily unavailable, try again later.', retryAfterSeconds?: number) {
+    super(503, message, retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) });
   }
 }
 

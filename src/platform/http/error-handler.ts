@@ -4,9 +4,11 @@ import {
   BadRequestError,
   NotFoundError,
   PayloadTooLargeError,
+  ServiceUnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.ts';
+import { isOutage } from '../outages.ts';
 
 interface SchemaIssue {
   instancePath: string;
@@ -89,9 +91,18 @@ function toAppError(error: FastifyError, request: FastifyRequest): AppError | un
   return undefined;
 }
 
+const OUTAGE_MESSAGE = 'A service Laurel needs cannot be reached: try again in a few seconds.';
+const OUTAGE_RETRY_SECONDS = 5;
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const known = toAppError(error, request);
+    if (!known && isOutage(error)) {
+      // PostgreSQL or Redis out of reach: nothing the client did, and worth another try shortly.
+      request.log.error({ err: error }, 'service unavailable');
+      const unavailable = new ServiceUnavailableError(OUTAGE_MESSAGE, OUTAGE_RETRY_SECONDS);
+      return reply.status(503).headers(unavailable.headers).send(unavailable.body());
+    }
     if (!known) {
       request.log.error({ err: error }, 'unhandled error');
       return reply.status(500).send({ detail: 'A server error occurred.' });

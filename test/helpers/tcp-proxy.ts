@@ -1,0 +1,48 @@
+import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
+
+export interface TcpProxy {
+  port: number;
+  /** Drops every connection and refuses new ones, as a service that went down. */
+  cut(): Promise<void>;
+  /** Accepts connections again, on the same port. */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy on 127.0.0.1 in front of `host:port`, to take a real service away from the app and back. */
+export async function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  };
+  const listen = (server: Server, at: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(at, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    });
+  const newServer = () =>
+    createServer((client) => {
+      const upstream = connect(port, host);
+      track(client);
+      track(upstream);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.pipe(upstream).pipe(client);
+    });
+  let server = newServer();
+  const proxyPort = await listen(server, 0);
+  const stop = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return {
+    port: proxyPort,
+    cut: stop,
+    async restore() {
+      server = newServer();
+      await listen(server, proxyPort);
+    },
+    close: () => (server.listening ? stop() : Promise.resolve()),
+  };
+}
