@@ -20,6 +20,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     idempotencyCacheKey?: string;
   }
+  interface FastifyContextConfig {
+    /** A POST that only reads (a query too large for a URL): answered afresh, never replayed. */
+    changesNothing?: boolean;
+  }
 }
 
 /**
@@ -81,7 +85,7 @@ export function registerIdempotency(app: FastifyInstance, cache: Cache): void {
   // Only on the API's POST routes (registered after this), so other requests pay nothing for it.
   app.addHook('onRoute', (route) => {
     const methods = [route.method].flat();
-    if (!methods.includes('POST') || !route.url.startsWith('/api/')) return;
+    if (!methods.includes('POST') || !route.url.startsWith('/api/') || route.config?.changesNothing) return;
     route.preHandler = [route.preHandler ?? []].flat().concat(preHandler);
     route.onSend = [route.onSend ?? []].flat().concat(onSend);
   });

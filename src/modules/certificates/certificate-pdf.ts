@@ -66,10 +66,11 @@ export function createPdfPrinter(options: { chromiumPath: string; storage: BlobS
     try {
       await context.route('**/*', async (route) => {
         const url = new URL(route.request().url());
-        // A page may not leave for elsewhere (a refresh in a template): 204 keeps it where it is,
-        // where refusing would print Chromium's error page, or nothing.
-        if (url.origin !== PRINT_ORIGIN)
-          return route.request().isNavigationRequest() ? route.fulfill({ status: 204 }) : route.abort();
+        // The page may not leave for another (a refresh in a template, to here or elsewhere): 204
+        // keeps it where it is, where refusing would print Chromium's error page, or nothing.
+        if (route.request().isNavigationRequest() && url.href !== `${PRINT_ORIGIN}/`)
+          return route.fulfill({ status: 204 });
+        if (url.origin !== PRINT_ORIGIN) return route.abort();
         if (url.pathname === '/')
           return route.fulfill({ body: html, contentType: 'text/html; charset=utf-8' });
         const found = url.pathname.startsWith('/static/')

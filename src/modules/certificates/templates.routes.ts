@@ -127,6 +127,7 @@ export function templatesRoutes(service: TemplatesService): FastifyPluginAsyncTy
       '/api/v2/templates/preview/',
       {
         preValidation: requirePermission('config:read'),
+        config: { changesNothing: true },
         schema: {
           tags: ['certificates'],
           summary:

@@ -356,6 +356,12 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       return decision ? [{ ...state, decision }] : [];
     });
 
+  /** Program credentials that stay awarded: dated again, from the course credentials they hold now. */
+  const redatesOf = (site: Site, states: CompletionState[], mayRevoke: (state: CompletionState) => boolean) =>
+    states
+      .filter((state) => state.current === 'awarded' && decide(site, state, mayRevoke(state)) === null)
+      .map((state) => ({ ...state, decision: 'redate' as const }));
+
   /** What program completion asks of the write path for a decision. */
   const completionChange = (decision: 'award' | 'revoke' | 'redate'): Change => {
     if (decision === 'award') return { status: 'awarded', alsoEmit: ['program.completed'] };
@@ -508,12 +514,9 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       const mayRevoke = (state: CompletionState) => revoking.has(pairKey(state));
       const states = await statesOf(site, structure, pairs);
       const decisions = decisionsOf(site, states, mayRevoke);
-      // A program credential that stays awarded is dated again: its date is taken from the course
-      // credentials that just changed (one posted before them would otherwise stay hidden).
-      const redates = states
-        .filter((state) => state.current === 'awarded' && decide(site, state, mayRevoke(state)) === null)
-        .map((state) => ({ ...state, decision: 'redate' as const }));
-      await enact(site, [...decisions, ...redates]);
+      // Its date is taken from the course credentials that just changed (one posted before them
+      // would otherwise stay hidden).
+      await enact(site, [...decisions, ...redatesOf(site, states, mayRevoke)]);
       return {
         awarded: decisions.filter(({ decision }) => decision === 'award').length,
         revoked: decisions.filter(({ decision }) => decision === 'revoke').length,
@@ -542,7 +545,8 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
           const chunk = learners.slice(from, from + RECONCILE_CHUNK);
           const usernames = new Map(chunk.map((learner) => [learner.userId, learner.username]));
           const pairs = chunk.map(({ userId }) => ({ userId, configId: config.id }));
-          const decisions = decisionsOf(site, await statesOf(site, structure, pairs), () => true);
+          const states = await statesOf(site, structure, pairs);
+          const decisions = decisionsOf(site, states, () => true);
           checked += chunk.length;
           for (const { userId, decision } of decisions) {
             drift.push({
@@ -551,7 +555,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
               change: decision,
             });
           }
-          if (fix) await enact(site, decisions);
+          if (fix) await enact(site, [...decisions, ...redatesOf(site, states, () => true)]);
         }
       }
       return { checked, drift, fixed: fix ? drift.length : 0 };

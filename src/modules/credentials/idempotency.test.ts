@@ -76,7 +76,25 @@ describe('Idempotency-Key on POST', () => {
     expect(again.json()).toEqual(first.json());
     const listed = await t.app.inject({ url: '/api/v2/webhooks/', headers: admin });
     expect(listed.json().count).toBe(1);
-    // The permission is checked first: a caller not allowed gets a 403 whatever the key.
-    expect((await subscribe(headers)).statusCode).toBe(403);
+    // The permission is checked first: the same learner without the administrator claim (so with
+    // the same key in the cache) gets a 403, not the answer kept.
+    expect((await subscribe(await env.as('idempotent-admin'))).statusCode).toBe(403);
+  });
+
+  it('answers a POST that only reads afresh every time', async () => {
+    const status = async () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/credentials/v1/learner_cert_status/',
+        headers: {
+          ...(await env.as('idempotent-admin', { administrator: true })),
+          'idempotency-key': 'status',
+        },
+        payload: { username: 'alice', course_runs: [body.credential.course_run_key] },
+      });
+    expect((await status()).statusCode).toBe(200);
+    const again = await status();
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
   });
 });

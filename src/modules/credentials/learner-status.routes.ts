@@ -90,6 +90,7 @@ export function learnerStatusRoutes(credentials: CredentialsService): FastifyPlu
       '/api/credentials/v1/learner_cert_status/',
       {
         preValidation: requirePermission('learner-status:read'),
+        config: { changesNothing: true },
         schema: {
           tags: ['credentials'],
           summary: "A learner's earned course certificates, with grades",
@@ -108,7 +109,7 @@ export function learnerStatusRoutes(credentials: CredentialsService): FastifyPlu
       '/api/credentials/v1/bulk_learner_cert_status/',
       {
         preValidation: requirePermission('learner-status:read'),
-        config: { checksOwnText: true },
+        config: { checksOwnText: true, changesNothing: true },
         schema: {
           tags: ['credentials'],
           summary:

@@ -190,8 +190,17 @@ describe('program completion', () => {
       { type: 'awarded', source: 'api' },
       { type: 'changed', source: 'program-completion' },
     ]);
-    // Nothing to date it by any more: it keeps its date rather than disappear.
+    // One left without a date (as early posts were before completion dated them) is dated by
+    // reconcile --fix (with the site no longer revoking with courses: it would revoke this one).
     await t.app.laurel.services.sites.update('localhost', { revokeProgramsWithCourses: false }, CLI_ACTOR);
+    await t.database.db.execute(
+      sql`update user_credentials set visible_date = null where uuid = ${posted.json().uuid as string}`,
+    );
+    expect(await programList()).toBe(0);
+    const { sites, credentials } = t.app.laurel.services;
+    await credentials.reconcile(await sites.getByDomain('localhost'), { username: 'early-bird' }, true);
+    expect(await programList()).toBe(1);
+    // Nothing to date it by any more: it keeps its date rather than disappear.
     await award('early-bird', runKeys[1]!, 'verified', 'revoked');
     await settled();
     expect(await programList()).toBe(1);

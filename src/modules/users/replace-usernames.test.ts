@@ -60,11 +60,21 @@ describe('username replacement (/api/v2/replace_usernames/)', () => {
 
   it('fails a pair whose new name the API would refuse, or that renames a service user', async () => {
     const response = await replace({
-      username_mappings: [{ bob: 'bad name!' }, { lms_worker: 'lms_worker_2' }, { REPLACER: 'r2' }],
+      username_mappings: [
+        { bob: 'bad name!' },
+        { lms_worker: 'lms_worker_2' },
+        { REPLACER: 'r2' },
+        { bob: 'Replacer' },
+      ],
     });
     expect(response.json()).toEqual({
       successful_replacements: [],
-      failed_replacements: [{ bob: 'bad name!' }, { lms_worker: 'lms_worker_2' }, { REPLACER: 'r2' }],
+      failed_replacements: [
+        { bob: 'bad name!' },
+        { lms_worker: 'lms_worker_2' },
+        { REPLACER: 'r2' },
+        { bob: 'Replacer' },
+      ],
     });
     const { users } = t.app.laurel.services;
     for (const name of ['bob', 'lms_worker', 'replacer'])

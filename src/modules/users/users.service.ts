@@ -255,10 +255,12 @@ export function createUsersService({
         policy.usernameReplacementWorker,
         policy.learnerStatusWorker,
       ];
+      const isConfigured = (username: string) => configured.some((name) => sameName(name, username));
       for (const [from, to] of mappings) {
         const pair = { [from]: to };
-        // A name the rest of the API refuses, or a service user's: that pair fails, as a taken name does.
-        if (!isValidUsername(to) || configured.some((name) => sameName(name, from))) {
+        // A name the rest of the API refuses, or a service user's (from or to, since roles follow
+        // the name): that pair fails, as a taken name does.
+        if (!isValidUsername(to) || isConfigured(from) || isConfigured(to)) {
           failed.push(pair);
           continue;
         }

@@ -42,7 +42,7 @@ describe.runIf(onPostgres)('closing the app while a request is still being handl
       await waitFor(async () => {
         const { rows } = await locker.query<{ n: number }>(
           `select count(*)::int as n from pg_stat_activity
-           where datname = current_database() and wait_event_type = 'Lock'`,
+           where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'relation'`,
         );
         return rows[0]!.n > 0;
       }, 'the request to wait for the lock');
