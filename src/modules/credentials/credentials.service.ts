@@ -67,7 +67,8 @@ export interface IssueEntry {
 /** What one issue request became: the credential as it now stands, or why it was refused. */
 export type IssueOutcome = CredentialRow | Error;
 
-type Decision = 'award' | 'revoke' | null;
+/** What completion does to a program credential: `redate` keeps it awarded and dates it again. */
+type Decision = 'award' | 'revoke' | 'redate';
 const COMPLETION_ACTOR: Actor = { label: 'program-completion', source: 'program-completion' };
 /** Learners whose credentials `reconcile` reads at once. */
 const RECONCILE_CHUNK = 500;
@@ -336,13 +337,14 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
    * configuration, site awards automatically); revoke when no longer complete, the site revokes with
    * courses, and `mayRevoke` (a course credential was revoked, or reconcile asks): a program
    * credential the LMS awarded before the courses arrived is not taken back when one of them does.
+   * One that stays awarded is dated again, from the course credentials the learner holds now.
    */
-  function decide(site: Site, state: CompletionState, mayRevoke: boolean): Decision {
+  function decide(site: Site, state: CompletionState, mayRevoke: boolean): Decision | null {
     if (state.complete && state.isActive && site.autoAwardPrograms && state.current !== 'awarded')
       return 'award';
     if (!state.complete && state.current === 'awarded' && site.revokeProgramsWithCourses && mayRevoke)
       return 'revoke';
-    return null;
+    return state.current === 'awarded' ? 'redate' : null;
   }
 
   /** The states that call for a change, with the change. */
@@ -356,14 +358,8 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       return decision ? [{ ...state, decision }] : [];
     });
 
-  /** Program credentials that stay awarded: dated again, from the course credentials they hold now. */
-  const redatesOf = (site: Site, states: CompletionState[], mayRevoke: (state: CompletionState) => boolean) =>
-    states
-      .filter((state) => state.current === 'awarded' && decide(site, state, mayRevoke(state)) === null)
-      .map((state) => ({ ...state, decision: 'redate' as const }));
-
   /** What program completion asks of the write path for a decision. */
-  const completionChange = (decision: 'award' | 'revoke' | 'redate'): Change => {
+  const completionChange = (decision: Decision): Change => {
     if (decision === 'award') return { status: 'awarded', alsoEmit: ['program.completed'] };
     if (decision === 'revoke')
       return { status: 'revoked', revokeReason: 'The program is no longer complete.' };
@@ -371,10 +367,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
   };
 
   /** Carries out program completion's decisions through the write path, in one batch. */
-  async function enact(
-    site: Site,
-    decisions: { userId: number; configId: number; decision: 'award' | 'revoke' | 'redate' }[],
-  ) {
+  async function enact(site: Site, decisions: { userId: number; configId: number; decision: Decision }[]) {
     if (decisions.length === 0) return;
     const changes = await Promise.all(
       decisions.map(async ({ userId, configId, decision }) => {
@@ -512,11 +505,10 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       const pairs = pairsOfChecks(structure, checks);
       const revoking = new Set(pairs.filter((pair) => pair.afterRevocation).map(pairKey));
       const mayRevoke = (state: CompletionState) => revoking.has(pairKey(state));
-      const states = await statesOf(site, structure, pairs);
-      const decisions = decisionsOf(site, states, mayRevoke);
-      // Its date is taken from the course credentials that just changed (one posted before them
+      // Dating again takes in the course credentials that just changed (one posted before them
       // would otherwise stay hidden).
-      await enact(site, [...decisions, ...redatesOf(site, states, mayRevoke)]);
+      const decisions = decisionsOf(site, await statesOf(site, structure, pairs), mayRevoke);
+      await enact(site, decisions);
       return {
         awarded: decisions.filter(({ decision }) => decision === 'award').length,
         revoked: decisions.filter(({ decision }) => decision === 'revoke').length,
@@ -530,7 +522,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     async reconcile(site: Site, filter: { programUuid?: string; username?: string }, fix: boolean) {
       const programUuid = filter.programUuid === undefined ? undefined : parseUuid(filter.programUuid);
       if (programUuid === null) throw ValidationError.field('program', 'Must be a program UUID.');
-      const drift: { username: string; program: string; change: Decision }[] = [];
+      const drift: { username: string; program: string; change: 'award' | 'revoke' }[] = [];
       let checked = 0;
       const structure = await programStructureOf(site);
       for (const config of await completion.programConfigs(db, site.id, programUuid)) {
@@ -545,17 +537,17 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
           const chunk = learners.slice(from, from + RECONCILE_CHUNK);
           const usernames = new Map(chunk.map((learner) => [learner.userId, learner.username]));
           const pairs = chunk.map(({ userId }) => ({ userId, configId: config.id }));
-          const states = await statesOf(site, structure, pairs);
-          const decisions = decisionsOf(site, states, () => true);
+          const decisions = decisionsOf(site, await statesOf(site, structure, pairs), () => true);
           checked += chunk.length;
           for (const { userId, decision } of decisions) {
+            if (decision === 'redate') continue;
             drift.push({
               username: usernames.get(userId) ?? '',
               program: config.programUuid,
               change: decision,
             });
           }
-          if (fix) await enact(site, [...decisions, ...redatesOf(site, states, () => true)]);
+          if (fix) await enact(site, decisions);
         }
       }
       return { checked, drift, fixed: fix ? drift.length : 0 };
