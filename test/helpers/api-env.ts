@@ -1,8 +1,11 @@
 import { SignJWT } from 'jose';
 import { CLI_ACTOR } from '../../src/modules/audit/audit.service.ts';
 import type { Site } from '../../src/modules/sites/sites.service.ts';
-import { type FakeCatalog, startFakeCatalog } from '../fake-upstream/catalog.ts';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../src/platform/db/database.ts';
+import { type CatalogProgram, type FakeCatalog, startFakeCatalog } from '../fake-upstream/catalog.ts';
 import { type TestApp, createTestApp } from './app.ts';
+import { waitFor } from './wait.ts';
 
 /** The LMS as a JWT issuer with a shared secret, as tests call the API. */
 export const TEST_ISSUER = {
@@ -19,6 +22,10 @@ export interface ApiEnv {
   as(username: string, claims?: Record<string, unknown>): Promise<Record<string, string>>;
   /** Awards a course-run credential as the LMS does (a POST by `lms_worker`); answers its UUID. */
   award(username: string, runKey: string, mode?: string): Promise<string>;
+  /** A program of the fixture catalog with at least two courses, given a credential configuration. */
+  configureProgram(): Promise<CatalogProgram>;
+  /** Waits until every program completion job queued so far has run. */
+  completionSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,6 +81,23 @@ export async function startApiEnv(
         throw new Error(`award ${username}: ${response.statusCode} ${response.body}`);
       return response.json().uuid as string;
     },
+    async configureProgram() {
+      const program = catalog.data.programs.find((p) => new Set(p.courses.map((c) => c.uuid)).size >= 2);
+      if (!program) throw new Error('the fixture catalog has no program of two courses');
+      await t.database.db.execute(sql`
+        insert into credential_configs (site_id, uuid, kind, program_id)
+        select ${site.id}, gen_random_uuid(), 'program', id from programs where uuid = ${program.uuid}`);
+      return program;
+    },
+    completionSettled: () =>
+      waitFor(async () => {
+        const [pending] = await queryRows<{ n: number }>(
+          t.database.db,
+          sql`select count(*)::int as n from pgboss.job
+              where name = 'programs.evaluate-completion' and state in ('created', 'retry', 'active')`,
+        );
+        return pending?.n === 0;
+      }, 'the completion jobs'),
     async close() {
       await t.close();
       await catalog.stop();

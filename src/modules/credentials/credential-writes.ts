@@ -1,6 +1,6 @@
 import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Clock } from '../../platform/clock.ts';
-import type { Database } from '../../platform/db/database.ts';
+import type { Database, Db } from '../../platform/db/database.ts';
 import type { JobQueue } from '../../platform/jobs/jobs.ts';
 import type { Actor, AuditEntry, AuditService } from '../audit/audit.service.ts';
 import type { Site } from '../sites/sites.service.ts';
@@ -67,6 +67,12 @@ export interface PlannedChange {
   change: Change;
   actor: Actor;
 }
+
+/**
+ * Changes worked out inside the write's transaction, for a caller whose decision must not go stale
+ * before it is written: it can take its locks and read what it decides from there.
+ */
+export type Planner = (tx: Db) => Promise<PlannedChange[]>;
 
 /** A credential being changed in this transaction: its row as it now stands and its attributes. */
 interface Working {
@@ -222,6 +228,7 @@ function recordChange(
  * creates and locks the credentials, applies each change in order (a credential named twice sees
  * the first change before the second), and records history, audit, webhook events and program
  * completion jobs — only for what actually changed — in a handful of set-based statements.
+ * The changes are given, or planned by the caller inside that transaction.
  */
 export function createCredentialWriter(deps: {
   database: Database;
@@ -235,10 +242,15 @@ export function createCredentialWriter(deps: {
 }) {
   const { database, repository, completion, jobs, webhookEvents, audit, clock, changes } = deps;
 
-  return async function applyChanges(site: Site, planned: PlannedChange[]): Promise<CredentialRow[]> {
-    if (planned.length === 0) return [];
+  return async function applyChanges(
+    site: Site,
+    changesOrPlanner: PlannedChange[] | Planner,
+  ): Promise<CredentialRow[]> {
+    if (Array.isArray(changesOrPlanner) && changesOrPlanner.length === 0) return [];
     const changed = new Set<string>();
     const results = await database.db.transaction(async (tx) => {
+      const planned = Array.isArray(changesOrPlanner) ? changesOrPlanner : await changesOrPlanner(tx);
+      if (planned.length === 0) return [];
       const now = clock.now();
       const initial = new Map<string, { userId: number; configId: number; status: CredentialStatus }>();
       for (const { target, change } of planned) {

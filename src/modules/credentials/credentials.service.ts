@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { createBatcher } from '../../platform/batcher.ts';
-import type { Database } from '../../platform/db/database.ts';
+import type { Database, Db } from '../../platform/db/database.ts';
 import { worthRetryingOneByOne } from '../../platform/db/errors.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { Page } from '../../platform/http/pagination.ts';
@@ -87,7 +87,11 @@ interface Resolved {
   programUuid: string | null;
 }
 
-const pairKey = ({ userId, configId }: { userId: number; configId: number }) => `${userId}:${configId}`;
+/** A learner and a program configuration: what completion decides about. */
+type Pair = { userId: number; configId: number };
+type Decided = CompletionState & { decision: Decision };
+
+const pairKey = ({ userId, configId }: Pair) => `${userId}:${configId}`;
 
 const subjectKey = (subject: CredentialSubject) =>
   subject.programUuid !== undefined
@@ -352,7 +356,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     site: Site,
     states: CompletionState[],
     mayRevoke: (state: CompletionState) => boolean,
-  ) =>
+  ): Decided[] =>
     states.flatMap((state) => {
       const decision = decide(site, state, mayRevoke(state));
       return decision ? [{ ...state, decision }] : [];
@@ -366,12 +370,11 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     return { redate: true };
   };
 
-  /** Carries out program completion's decisions through the write path, in one batch. */
-  async function enact(site: Site, decisions: { userId: number; configId: number; decision: Decision }[]) {
-    if (decisions.length === 0) return;
-    const changes = await Promise.all(
+  /** What the write path is to do for program completion's decisions. */
+  const plannedFor = (tx: Db, decisions: Decided[]): Promise<PlannedChange[]> =>
+    Promise.all(
       decisions.map(async ({ userId, configId, decision }) => {
-        const described = await repository.describe(db, userId, configId);
+        const described = await repository.describe(tx, userId, configId);
         if (!described) throw new Error(`learner ${userId} or configuration ${configId} vanished`);
         return {
           target: { userId, ...described },
@@ -380,7 +383,27 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
         };
       }),
     );
-    await writer(site, changes);
+
+  /**
+   * Decides these pairs and, with `enact`, carries the decisions out, in one transaction under the
+   * site's completion lock. Reading and writing together is what keeps a decision from going stale:
+   * a job that saw a course revoked must not revoke the program credential after another job, which
+   * saw the course earned again, has left it awarded.
+   */
+  async function settle(
+    site: Site,
+    structure: ProgramStructure,
+    pairs: Pair[],
+    mayRevoke: (state: CompletionState) => boolean,
+    enact: boolean,
+  ): Promise<Decided[]> {
+    let decisions: Decided[] = [];
+    await writer(site, async (tx) => {
+      await completion.lockSite(tx, site.id);
+      decisions = decisionsOf(site, await statesOf(tx, site, structure, pairs), mayRevoke);
+      return enact ? plannedFor(tx, decisions) : [];
+    });
+    return decisions;
   }
 
   const countingModes = (site: Site) => site.programCompletionModes.split(',');
@@ -409,13 +432,14 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
 
   /** Where learners stand on program configurations, read for all the pairs at once. */
   async function statesOf(
+    tx: Db,
     site: Site,
     structure: ProgramStructure,
-    pairs: { userId: number; configId: number }[],
+    pairs: Pair[],
   ): Promise<CompletionState[]> {
     if (pairs.length === 0) return [];
     const toRead = holdingsToRead(structure, pairs);
-    const holdings = await completion.holdings(db, site.id, toRead.courses, toRead.programs);
+    const holdings = await completion.holdings(tx, site.id, toRead.courses, toRead.programs);
     return completionStates(structure, holdings, pairs, countingModes(site));
   }
 
@@ -507,8 +531,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       const mayRevoke = (state: CompletionState) => revoking.has(pairKey(state));
       // Dating again takes in the course credentials that just changed (one posted before them
       // would otherwise stay hidden).
-      const decisions = decisionsOf(site, await statesOf(site, structure, pairs), mayRevoke);
-      await enact(site, decisions);
+      const decisions = await settle(site, structure, pairs, mayRevoke, true);
       return {
         awarded: decisions.filter(({ decision }) => decision === 'award').length,
         revoked: decisions.filter(({ decision }) => decision === 'revoke').length,
@@ -537,7 +560,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
           const chunk = learners.slice(from, from + RECONCILE_CHUNK);
           const usernames = new Map(chunk.map((learner) => [learner.userId, learner.username]));
           const pairs = chunk.map(({ userId }) => ({ userId, configId: config.id }));
-          const decisions = decisionsOf(site, await statesOf(site, structure, pairs), () => true);
+          const decisions = await settle(site, structure, pairs, () => true, fix);
           checked += chunk.length;
           for (const { userId, decision } of decisions) {
             if (decision === 'redate') continue;
@@ -547,7 +570,6 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
               change: decision,
             });
           }
-          if (fix) await enact(site, decisions);
         }
       }
       return { checked, drift, fixed: fix ? drift.length : 0 };

@@ -1,10 +1,8 @@
-import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogProgram } from '../../../test/fake-upstream/catalog.ts';
 import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
-import { waitFor } from '../../../test/helpers/wait.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
 
 /** Random award/revoke sequences keep the program credential equal to a from-scratch recomputation. */
@@ -19,21 +17,12 @@ describe('program completion over random histories', () => {
     env = await startApiEnv();
     t = env.t;
     await t.app.laurel.services.sites.update('localhost', { revokeProgramsWithCourses: true }, CLI_ACTOR);
-    program = env.catalog.data.programs.find((p) => new Set(p.courses.map((c) => c.uuid)).size >= 2)!;
-    await t.database.db.execute(sql`
-      insert into credential_configs (site_id, uuid, kind, program_id)
-      select ${env.site.id}, gen_random_uuid(), 'program', id from programs where uuid = ${program.uuid}`);
+    program = await env.configureProgram();
     headers = await env.as('lms_worker');
   });
   afterAll(() => env?.close());
 
-  const settled = () =>
-    waitFor(async () => {
-      const result = await t.database.db.execute(
-        sql`select count(*)::int as n from pgboss.job where name = 'programs.evaluate-completion' and state in ('created', 'retry', 'active')`,
-      );
-      return (result as unknown as { rows: { n: number }[] }).rows[0]?.n === 0;
-    }, 'the completion jobs');
+  const settled = () => env.completionSettled();
 
   it('holds the program credential exactly when every course is held in a counting mode', async () => {
     const courses = program.courses.map((course) => course.course_runs[0]!.key);

@@ -42,9 +42,23 @@ const coursesOf = (db: Db, programId: number) =>
     .innerJoin(courseRuns, eq(courseRuns.id, programCourseRuns.courseRunId))
     .where(eq(programCourseRuns.programId, programId));
 
+/**
+ * The first key of the advisory locks program completion takes, one per site (the second key).
+ * Any constant would do: it only has to differ from other two-key advisory locks.
+ */
+const COMPLETION_LOCK = 0x4c435043;
+
 /** The reads program completion needs: what programs need, what learners hold, who may hold one. */
 export function createProgramCompletionRepository() {
   return {
+    /**
+     * Holds the site's completion lock until the transaction ends: decisions about a site's program
+     * credentials are read and written one transaction at a time, so none is written over a newer one.
+     */
+    async lockSite(tx: Db, siteId: number): Promise<void> {
+      await tx.execute(sql`select pg_advisory_xact_lock(${COMPLETION_LOCK}::int, ${siteId}::int)`);
+    },
+
     /** The site's program configurations, each with the courses of its program's runs. */
     programCourses(db: Db, siteId: number) {
       return db

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogProgram } from '../../../test/fake-upstream/catalog.ts';
 import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
-import { waitFor } from '../../../test/helpers/wait.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
 
 describe('program completion', () => {
@@ -16,12 +15,9 @@ describe('program completion', () => {
   beforeAll(async () => {
     env = await startApiEnv();
     t = env.t;
-    program = env.catalog.data.programs.find((p) => new Set(p.courses.map((c) => c.uuid)).size >= 2)!;
+    program = await env.configureProgram();
     // One run of each course of the program.
     runKeys = program.courses.map((course) => course.course_runs[0]!.key);
-    await t.database.db.execute(sql`
-      insert into credential_configs (site_id, uuid, kind, program_id)
-      select ${env.site.id}, gen_random_uuid(), 'program', id from programs where uuid = ${program.uuid}`);
     headers = await env.as('lms_worker');
   });
   afterAll(() => env?.close());
@@ -46,15 +42,7 @@ describe('program completion', () => {
         rows: { type: string; source: string }[];
       }
     ).rows;
-  const settled = async () => {
-    // Every completion job queued so far has run.
-    await waitFor(async () => {
-      const result = await t.database.db.execute(
-        sql`select count(*)::int as n from pgboss.job where name = 'programs.evaluate-completion' and state in ('created', 'retry', 'active')`,
-      );
-      return (result as unknown as { rows: { n: number }[] }).rows[0]?.n === 0;
-    }, 'the completion jobs');
-  };
+  const settled = () => env.completionSettled();
 
   it('awards the program credential exactly once when the last course is earned in a counting mode', async () => {
     for (const key of runKeys.slice(0, -1)) await award('learner', key);
