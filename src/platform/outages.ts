@@ -14,9 +14,12 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
  * connections (53300). Connection exceptions (class 08) are matched by their class.
  */
 const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03', '53300']);
-/** What node-postgres and ioredis say, without a code, when their connection is gone. */
+/**
+ * What node-postgres and ioredis say, without a code, when their connection is gone (a transaction's
+ * rollback on a lost connection fails with "not queryable", and that error is the one thrown).
+ */
 const LOST_CONNECTION =
-  /^(Connection terminated|timeout exceeded when trying to connect|Connection is closed)/;
+  /^(Connection terminated|timeout exceeded when trying to connect|Connection is closed|Client has encountered a connection error and is not queryable)/;
 
 /**
  * Whether an error means a service Laurel depends on (PostgreSQL, Redis) cannot be reached right

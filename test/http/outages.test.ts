@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
-import { type Database, openDatabase } from '../../src/platform/db/database.ts';
+import { type Database, openDatabase, queryRows } from '../../src/platform/db/database.ts';
 import { mintJwt, TEST_ISSUER } from '../helpers/api-env.ts';
 import { testConfig } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
@@ -70,6 +72,61 @@ describe.runIf(onPostgres)('when PostgreSQL or Redis cannot be reached', () => {
     expect(lines.some((line) => line.msg === 'service unavailable' && line.level === 50)).toBe(true);
     await postgres.restore();
     await waitFor(async () => (await list()).statusCode === 200, 'the API to answer again');
+  });
+
+  it('answers a bulk request 503 when PostgreSQL goes away while its items are written', async () => {
+    const bulk = (username: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v2/credentials/bulk/',
+        headers,
+        payload: {
+          items: [
+            {
+              username,
+              status: 'awarded',
+              credential: { course_run_key: 'course-v1:A+B+C', mode: 'verified' },
+            },
+          ],
+        },
+      });
+    // A course run in the site's catalog, as a sync would have left it.
+    await database.db.execute(sql`
+      with course as (
+        insert into courses (site_id, uuid, key) select id, gen_random_uuid(), 'A+B' from sites limit 1
+        returning site_id, id)
+      insert into course_runs (site_id, course_id, uuid, key)
+      select site_id, id, gen_random_uuid(), 'course-v1:A+B+C' from course`);
+    expect((await bulk('before')).json()).toMatchObject({ succeeded: 1 });
+    // A second connection, straight to PostgreSQL, holds the write until the proxy is cut.
+    const locker = new pg.Client({ connectionString: fresh.url });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('lock table user_credentials in exclusive mode');
+      const answer = bulk('during');
+      await waitFor(async () => {
+        const { rows } = await locker.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+           where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'relation'`,
+        );
+        return rows[0]!.n > 0;
+      }, 'the write to wait for the lock');
+      await postgres.cut();
+      const away = await answer;
+      expect(away.statusCode).toBe(503);
+      expect(away.headers['retry-after']).toBe('5');
+      await locker.query('rollback');
+    } finally {
+      await locker.end();
+      await postgres.restore();
+    }
+    await waitFor(async () => (await bulk('during')).statusCode === 200, 'bulk issuance to work again');
+    const written = await queryRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from user_credentials`,
+    );
+    expect(written).toEqual([{ n: 2 }]);
   });
 
   it.runIf(TEST_REDIS_URL)('answers 503 while Redis is away, and serves again once it is back', async () => {

@@ -4,6 +4,7 @@ import Type, { type Static } from 'typebox';
 import Compile from 'typebox/compile';
 import { ValidationError } from '../../platform/errors.ts';
 import { itemError } from '../../platform/http/bulk-items.ts';
+import { isOutage } from '../../platform/outages.ts';
 import { dateField, drfDate } from '../../platform/http/formats.ts';
 import { Nullable } from '../../platform/http/nullable.ts';
 import { requestOrigin } from '../../platform/http/origin.ts';
@@ -230,7 +231,12 @@ export function credentialsRoutes(credentials: CredentialsService): FastifyPlugi
         const wellFormed = prepared.flatMap((item) =>
           item instanceof ValidationError ? [] : [{ request: item, actor }],
         );
-        const issued = (await credentials.issueMany(request.site, wellFormed)).values();
+        const outcomes = await credentials.issueMany(request.site, wellFormed);
+        // The database out of reach is the whole request's 503, which the client retries as a whole:
+        // issuing again what was written is a no-op.
+        const outage = outcomes.find(isOutage);
+        if (outage) throw outage;
+        const issued = outcomes.values();
         // Items that failed, by error: one failure of the database is logged once, not for each item.
         const failures = new Map<Error, number[]>();
         const results: Static<typeof BulkResult>[] = prepared.map((item, index) => {

@@ -139,8 +139,11 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     idleTimeoutMillis: 30_000,
     application_name: 'laurel',
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
+  // A client losing its connection must not crash the process; the next query reconnects. Idle
+  // clients report to the pool. A client lent out for a transaction has no listener of the pool's,
+  // and node-postgres emits the loss there too, besides failing the statement that was running.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   let closed = false;
   return {
     engine: 'postgres',
