@@ -184,6 +184,19 @@ describe('hostile requests', () => {
       expect(response.json().results.map((r: { status: number }) => r.status)).toEqual([201, 400]);
     });
 
+    it('reads items as single POSTs are read: text numbers yes, lists for values no', async () => {
+      const response = await bulk([
+        courseCredential('review-bulk-numeric', { lms_user_id: '4243' }),
+        courseCredential(['review-bulk-list-name'] as unknown as string),
+        courseCredential('review-bulk-list-status', { status: ['revoked'] }),
+      ]);
+      expect(response.statusCode).toBe(200);
+      const [numeric, ...lists] = response.json().results;
+      expect(numeric).toMatchObject({ status: 201, credential: { username: 'review-bulk-numeric' } });
+      expect(lists.map((r: { status: number }) => r.status)).toEqual([400, 400]);
+      expect(await usersNamed('review-bulk-list-status')).toBe(0);
+    });
+
     // Items of every non-object JSON type, and `items` not being a list.
     it('answers non-object items in place and refuses a non-list', async () => {
       const response = await bulk([null, 5, [], true]);

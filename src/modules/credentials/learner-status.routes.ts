@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import Compile from 'typebox/compile';
 import { ValidationError } from '../../platform/errors.ts';
 import { itemError } from '../../platform/http/bulk-items.ts';
+import { bodyItemValidator } from '../../platform/http/validators.ts';
 import { drfDate } from '../../platform/http/formats.ts';
 import { parseUuid } from '../../platform/ids.ts';
 import { requirePermission } from '../auth/authorize.ts';
@@ -21,7 +21,7 @@ const Query = Type.Object(
 );
 type StatusQuery = { username?: string; lms_user_id?: number; courses?: string[]; course_runs?: string[] };
 /** Bulk queries are checked one by one, so that a malformed one is answered in its place. */
-const queryValidator = Compile(Query);
+const queryValidator = bodyItemValidator(Query);
 
 const StatusOut = Type.Object({
   lms_user_id: Type.Union([Type.Integer(), Type.Null()]),

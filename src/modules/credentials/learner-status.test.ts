@@ -103,12 +103,17 @@ describe('learner certificate status (/api/credentials/v1/…learner_cert_status
       payload: [
         { username: 'alice', course_runs: [runs[0]!.key] },
         { username: 'alice', lms_user_id: 77 },
+        // Read as a single request's body is: a number may come as text, a list is never one value.
+        { lms_user_id: '77', course_runs: [runs[0]!.key] },
+        { username: ['alice'] },
       ],
     });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual([
       { lms_user_id: 77, username: 'alice', status: [earnedA()] },
       { errors: { non_field_errors: ['Give exactly one of username and lms_user_id.'] } },
+      { lms_user_id: 77, username: 'alice', status: [earnedA()] },
+      { errors: { username: [expect.any(String)] } },
     ]);
   });
 

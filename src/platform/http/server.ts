@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
+  type FastifyServerOptions,
   LogController,
 } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
@@ -15,6 +15,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { registerStorableTextCheck } from './storable-text.ts';
+import { AJV_OPTIONS, buildValidator } from './validators.ts';
 
 export interface ServerOptions {
   logger: Logger;
@@ -26,21 +27,6 @@ export interface ServerOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
-
-const validatorsFrom = AjvCompiler();
-/**
- * Validators that coerce as each part of a request needs. Query strings, parameters and headers are
- * text: their numbers and booleans are read from it, and a name given once where a list is expected
- * is a list of one. A body's scalars are coerced as DRF coerces them (`"0.95"` is a number), but a
- * list is never a scalar: `{"username": ["bob"]}` is refused, not read as "bob".
- */
-const buildValidator: typeof validatorsFrom = (externalSchemas, options) => {
-  const forText = validatorsFrom(externalSchemas, options);
-  // Fastify gives the `ajv` option below, whose custom options are Ajv's (not JTD's).
-  const bodyOptions = { ...options, customOptions: { ...options?.customOptions, coerceTypes: true } };
-  const forBodies = validatorsFrom(externalSchemas, bodyOptions as typeof options);
-  return (route) => (route.httpPart === 'body' ? forBodies : forText)(route);
-};
 
 /** Pages get a strict policy: nothing from elsewhere, no inline script, no framing. */
 export const CONTENT_SECURITY_POLICY = {
@@ -87,7 +73,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     // One line per request, written when it is answered (below), instead of Fastify's two; errors
     // are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: AJV_OPTIONS as unknown as FastifyServerOptions['ajv'],
     schemaController: { compilersFactory: { buildValidator } },
     // Errors the router raises before any route runs (a path that does not decode), in our shape.
     frameworkErrors: (error, _request, reply) => {
