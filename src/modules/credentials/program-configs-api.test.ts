@@ -136,6 +136,18 @@ describe('program certificate configurations and signatories', () => {
     expect((await call('GET', `/api/v2/program_certificates/${unused.uuid}/`)).statusCode).toBe(404);
   });
 
+  it('creates one configuration of a program however many ask at once', async () => {
+    const body = { program_uuid: catalog.data.programs[3]!.uuid };
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => call('POST', '/api/v2/program_certificates/', body)),
+    );
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([201, 400, 400, 400, 400, 400]);
+    for (const refused of answers.filter((answer) => answer.statusCode === 400))
+      expect(refused.json()).toEqual({
+        program_uuid: ['This program already has a certificate configuration.'],
+      });
+  });
+
   it('is for administrators: services and learners may not configure', async () => {
     expect((await call('POST', '/api/v2/signatories/', { name: 'X' }, 'lms_worker')).statusCode).toBe(403);
     expect((await call('GET', '/api/v2/program_certificates/', undefined, 'alice')).statusCode).toBe(403);

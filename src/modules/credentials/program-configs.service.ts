@@ -1,4 +1,5 @@
 import type { Database } from '../../platform/db/database.ts';
+import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { parseUuid } from '../../platform/ids.ts';
@@ -76,10 +77,12 @@ export function createProgramConfigsService(deps: {
       const program = uuid ? await catalog.program(site.id, uuid) : undefined;
       if (!program)
         throw ValidationError.field('program_uuid', `Program ${programUuid} is not in this site's catalog.`);
-      if (await credentials.programConfig(db, site.id, program.id)) {
-        throw ValidationError.field('program_uuid', 'This program already has a certificate configuration.');
-      }
-      const config = await editing.change(site, async (tx) => {
+      const taken = ValidationError.field(
+        'program_uuid',
+        'This program already has a certificate configuration.',
+      );
+      if (await credentials.programConfig(db, site.id, program.id)) throw taken;
+      const create = editing.change(site, async (tx) => {
         const created = await credentials.insertConfig(tx, {
           siteId: site.id,
           kind: 'program',
@@ -95,6 +98,10 @@ export function createProgramConfigsService(deps: {
           changes: { program: [null, program.uuid], ...diffForAudit(null, configValues(input)), ...linked },
         });
         return created;
+      });
+      // Another request created it since the check above.
+      const config = await create.catch((error: unknown) => {
+        throw isUniqueViolation(error) ? taken : error;
       });
       return getConfig(site, config.uuid);
     },
