@@ -226,6 +226,17 @@ describe('certificate templates (/api/v2/templates/)', () => {
     await call('DELETE', url);
   });
 
+  it('saves one version for the same body sent several times at once', async () => {
+    const created = (await create({ part: 'footer', scope: 'site', body: '<footer>v1</footer>' })).json();
+    const url = `/api/v2/templates/${created.uuid}/`;
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => call('PATCH', url, { body: '<footer>same</footer>' })),
+    );
+    expect(answers.map((answer) => answer.json().version)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect((await call('GET', `${url}versions/`)).json().count).toBe(2);
+    await call('DELETE', url);
+  });
+
   it("keeps each site's templates to itself", async () => {
     const created = (await create({ part: 'header', scope: 'site', body: '<header>mine</header>' })).json();
     const url = `/api/v2/templates/${created.uuid}/`;

@@ -40,11 +40,14 @@ export function createTemplatesRepository() {
 
     /** The template with this UUID on this site, with its current body, locked when `forUpdate`. */
     async find(db: Db, siteId: number, uuid: string, { forUpdate = false } = {}) {
-      const query = db
-        .select({ template: templates, body: currentBody })
-        .from(templates)
-        .where(and(eq(templates.siteId, siteId), eq(templates.uuid, uuid)));
-      const [row] = await (forUpdate ? query.for('update', { of: templates }) : query);
+      const where = and(eq(templates.siteId, siteId), eq(templates.uuid, uuid));
+      // Locked first, read after: a statement that waited for the lock reads the current version as
+      // its snapshot had it, before the save that held the lock committed.
+      if (forUpdate) {
+        const locked = await db.select({ id: templates.id }).from(templates).where(where).for('update');
+        if (locked.length === 0) return undefined;
+      }
+      const [row] = await db.select({ template: templates, body: currentBody }).from(templates).where(where);
       return row;
     },
 
