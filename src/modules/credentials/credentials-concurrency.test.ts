@@ -1,8 +1,11 @@
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeCatalog } from '../../../test/fake-upstream/catalog.ts';
 import { type ApiEnv, mintJwt, startApiEnv } from '../../../test/helpers/api-env.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
+import { onPostgres } from '../../../test/helpers/engine.ts';
+import { waitFor } from '../../../test/helpers/wait.ts';
 
 describe('concurrent upserts of one credential', () => {
   let env: ApiEnv;
@@ -66,4 +69,52 @@ describe('concurrent upserts of one credential', () => {
     ).rows[0]!.n;
     expect(configs).toBe(1);
   });
+
+  // A second connection holds the learner's creation so that the deletion lands in between: PostgreSQL only.
+  it.runIf(onPostgres)(
+    'issues on a configuration deleted under the request as a POST after the deletion would',
+    async () => {
+      const runKey = catalog.data.courses[2]!.course_runs[0]!.key;
+      const headers = { authorization: `JWT ${token}` };
+      const configUrl = `/api/v2/course_certificates/${encodeURIComponent(runKey)}/?certificate_type=professional`;
+      const configured = await t.app.inject({
+        method: 'POST',
+        url: '/api/v2/course_certificates/',
+        headers,
+        payload: { course_id: runKey, certificate_type: 'professional', is_active: true },
+      });
+      expect(configured.statusCode).toBe(201);
+      const locker = new pg.Client({ connectionString: t.config.databaseUrl });
+      await locker.connect();
+      try {
+        await locker.query('begin');
+        await locker.query(`insert into users (username) values ('late.learner')`);
+        const issued = t.app.inject({
+          method: 'POST',
+          url: '/api/v2/credentials/',
+          headers,
+          payload: { username: 'late.learner', credential: { course_run_key: runKey, mode: 'professional' } },
+        });
+        await waitFor(async () => {
+          const { rows } = await locker.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity
+           where datname = current_database() and wait_event_type = 'Lock'`,
+          );
+          return rows[0]!.n > 0;
+        }, 'the POST to wait for its learner');
+        expect((await t.app.inject({ method: 'DELETE', url: configUrl, headers })).statusCode).toBe(204);
+        await locker.query('rollback');
+        expect((await issued).statusCode).toBe(201);
+        const [{ n }] = (
+          (await t.database.db.execute(
+            sql`select count(*)::int as n from credential_configs
+              where course_run_key = ${runKey} and mode = 'professional'`,
+          )) as unknown as { rows: [{ n: number }] }
+        ).rows;
+        expect(n).toBe(1);
+      } finally {
+        await locker.end();
+      }
+    },
+  );
 });

@@ -3,7 +3,7 @@ import { type ChangeTokens, changeKeys } from '../../platform/cache/change-token
 import type { Clock } from '../../platform/clock.ts';
 import { createBatcher } from '../../platform/batcher.ts';
 import type { Database, Db } from '../../platform/db/database.ts';
-import { worthRetryingOneByOne } from '../../platform/db/errors.ts';
+import { isMissingReference, worthRetryingOneByOne } from '../../platform/db/errors.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { parseUuid } from '../../platform/ids.ts';
@@ -152,6 +152,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     site: Site,
     subjects: CredentialSubject[],
     create: boolean,
+    fresh = false,
   ): Promise<Map<string, Resolved | ValidationError | null>> {
     const [token] = await changes.current([changeKeys.siteCertificates(site.id)]);
     const knownKey = (key: string) => `${site.id}:${token}:${key}`;
@@ -160,7 +161,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
     for (const subject of subjects) {
       const key = subjectKey(subject);
       if (resolved.has(key) || runSubjects.has(key)) continue;
-      const known = knownConfigs.get(knownKey(key));
+      const known = fresh ? undefined : knownConfigs.get(knownKey(key));
       if (known) resolved.set(key, known);
       else if (subject.programUuid !== undefined) resolved.set(key, await programConfig(site, subject));
       else if (!subject.courseRunKey) {
@@ -271,7 +272,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
    * Upserts as the Open edX API does (POST means "make this true"), for many requests at once:
    * refused requests get their error, the others are written together. Outcomes are in order.
    */
-  async function issueMany(site: Site, entries: IssueEntry[]): Promise<IssueOutcome[]> {
+  async function issueMany(site: Site, entries: IssueEntry[], fresh = false): Promise<IssueOutcome[]> {
     const outcomes: (IssueOutcome | undefined)[] = entries.map(
       ({ request }) => checkRequest(request) ?? undefined,
     );
@@ -279,6 +280,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       site,
       entries.filter((_, i) => !outcomes[i]).map(({ request }) => request.credential),
       true,
+      fresh,
     );
     const accepted: { index: number; entry: IssueEntry; resolved: Resolved }[] = [];
     entries.forEach((entry, index) => {
@@ -311,6 +313,19 @@ export function createCredentialsService(deps: CredentialsServiceDeps) {
       }),
     );
     accepted.forEach(({ index }, i) => (outcomes[index] = written[i]));
+    // A configuration deleted since it was resolved: those requests are resolved again from the
+    // database and issued as they would be after the deletion (a course run's is created again).
+    const stale = fresh
+      ? []
+      : entries.flatMap((_, index) => (isMissingReference(outcomes[index]) ? [index] : []));
+    if (stale.length > 0) {
+      const again = await issueMany(
+        site,
+        stale.map((index) => entries[index] as IssueEntry),
+        true,
+      );
+      stale.forEach((index, i) => (outcomes[index] = again[i]));
+    }
     return outcomes as IssueOutcome[];
   }
 

@@ -7,6 +7,9 @@ function codeOf(error: unknown): string | undefined {
 /** A unique constraint refused the write (23505). */
 export const isUniqueViolation = (error: unknown) => codeOf(error) === '23505';
 
+/** A row refers to one that is not there (23503): deleted since the writer looked it up. */
+export const isMissingReference = (error: unknown) => codeOf(error) === '23503';
+
 /**
  * A foreign key kept a referenced row from being deleted: 23503, or 23001 (restrict_violation), which
  * PostgreSQL 17 (PGlite) reports for ON DELETE RESTRICT.
