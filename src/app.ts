@@ -109,11 +109,12 @@ export function createServices(
   options: { clock?: Clock; logger?: Logger; jobPollingIntervalSeconds?: number } = {},
 ) {
   const clock = options.clock ?? systemClock;
-  const jobs = createJobQueue(database, options.logger ?? createLogger('silent'), {
+  const logger = options.logger ?? createLogger('silent');
+  const jobs = createJobQueue(database, logger, {
     pollingIntervalSeconds: options.jobPollingIntervalSeconds,
   });
   const audit = createAuditService({ database, repository: createAuditRepository() });
-  const changes = createChangeTokens(cache);
+  const changes = createChangeTokens(cache, logger);
   const sites = createSitesService({ database, repository: createSitesRepository(), audit, cache, changes });
   const http = createHttpClient({
     userAgent: `Laurel/${VERSION}`,

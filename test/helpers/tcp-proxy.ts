@@ -6,6 +6,11 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again, on the same port. */
   restore(): Promise<void>;
+  /**
+   * Cuts, as `cut` does, when the app sends bytes matching `pattern` (read as Latin-1) for the
+   * `nth` time from now, before they reach the service: a service lost at that very step.
+   */
+  cutOn(pattern: RegExp, nth?: number): void;
   close(): Promise<void>;
 }
 
@@ -28,8 +33,16 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
       track(upstream);
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
-      client.pipe(upstream).pipe(client);
+      client.on('data', (chunk: Buffer) => {
+        if (trigger?.pattern.test(chunk.toString('latin1')) && --trigger.left === 0) {
+          trigger = undefined;
+          void stop();
+        } else upstream.write(chunk);
+      });
+      client.on('end', () => upstream.end());
+      upstream.pipe(client);
     });
+  let trigger: { pattern: RegExp; left: number } | undefined;
   let server = newServer();
   const proxyPort = await listen(server, 0);
   const stop = async () => {
@@ -39,6 +52,9 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
   return {
     port: proxyPort,
     cut: stop,
+    cutOn: (pattern, nth = 1) => {
+      trigger = { pattern, left: nth };
+    },
     async restore() {
       server = newServer();
       await listen(server, proxyPort);

@@ -20,6 +20,8 @@ const through = (url: string, proxy: TcpProxy) => {
   return proxied.toString();
 };
 
+const RUN_KEY = 'course-v1:A+B+C';
+
 // PostgreSQL and Redis reached through TCP proxies that the test cuts: there is no network to PGlite.
 describe.runIf(onPostgres)('when PostgreSQL or Redis cannot be reached', () => {
   const lines: Record<string, unknown>[] = [];
@@ -48,6 +50,13 @@ describe.runIf(onPostgres)('when PostgreSQL or Redis cannot be reached', () => {
     });
     app = await buildApp(config, { database, logger: capturingLogger(lines) });
     headers = { authorization: `JWT ${await mintJwt('lms_worker')}` };
+    // A course run in the site's catalog, as a sync would have left it.
+    await database.db.execute(sql`
+      with course as (
+        insert into courses (site_id, uuid, key) select id, gen_random_uuid(), 'A+B' from sites limit 1
+        returning site_id, id)
+      insert into course_runs (site_id, course_id, uuid, key)
+      select site_id, id, gen_random_uuid(), ${RUN_KEY} from course`);
   });
   afterAll(async () => {
     await app?.close();
@@ -90,13 +99,6 @@ describe.runIf(onPostgres)('when PostgreSQL or Redis cannot be reached', () => {
           ],
         },
       });
-    // A course run in the site's catalog, as a sync would have left it.
-    await database.db.execute(sql`
-      with course as (
-        insert into courses (site_id, uuid, key) select id, gen_random_uuid(), 'A+B' from sites limit 1
-        returning site_id, id)
-      insert into course_runs (site_id, course_id, uuid, key)
-      select site_id, id, gen_random_uuid(), 'course-v1:A+B+C' from course`);
     expect((await bulk('before')).json()).toMatchObject({ succeeded: 1 });
     // A second connection, straight to PostgreSQL, holds the write until the proxy is cut.
     const locker = new pg.Client({ connectionString: fresh.url });
@@ -127,6 +129,50 @@ describe.runIf(onPostgres)('when PostgreSQL or Redis cannot be reached', () => {
       sql`select count(*)::int as n from user_credentials`,
     );
     expect(written).toEqual([{ n: 2 }]);
+  });
+
+  describe.runIf(TEST_REDIS_URL)('a revocation while Redis goes away', () => {
+    const issue = (username: string, status: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v2/credentials/',
+        headers,
+        payload: { username, status, credential: { course_run_key: RUN_KEY, mode: 'verified' } },
+      });
+    /** A learner's credential, its page shown twice (so cached), and what bumps its change token. */
+    const shownCredential = async (username: string) => {
+      const uuid = (await issue(username, 'awarded')).json().uuid as string;
+      const page = () => app.inject({ url: `/credentials/${uuid.replaceAll('-', '')}/` });
+      expect((await page()).statusCode).toBe(200);
+      expect((await page()).statusCode).toBe(200);
+      return { page, bump: new RegExp(`del\\r\\n\\$\\d+\\r\\n[^\\r]*changes:credential:${uuid}`, 'i') };
+    };
+    const pageAnswers = async (page: () => Promise<{ statusCode: number }>) => {
+      await redis?.restore();
+      await waitFor(async () => (await page()).statusCode !== 503, 'pages to answer again');
+      return (await page()).statusCode;
+    };
+
+    it('is not made while its cache bump cannot be, and hides the page once made', async () => {
+      const { page, bump } = await shownCredential('revoked.while.away');
+      redis?.cutOn(bump);
+      expect((await issue('revoked.while.away', 'revoked')).statusCode).toBe(503);
+      expect(await pageAnswers(page)).toBe(200);
+      expect((await issue('revoked.while.away', 'revoked')).statusCode).toBe(201);
+      expect((await page()).statusCode).toBe(404);
+    });
+
+    it('is answered as made when only the bump after its commit fails, and its page is hidden', async () => {
+      const { page, bump } = await shownCredential('revoked.then.away');
+      redis?.cutOn(bump, 2);
+      const revoked = await issue('revoked.then.away', 'revoked');
+      expect(revoked.statusCode).toBe(201);
+      expect(revoked.json().status).toBe('revoked');
+      expect(lines.some((line) => line.msg === 'changes committed, but their tokens not bumped after')).toBe(
+        true,
+      );
+      expect(await pageAnswers(page)).toBe(404);
+    });
   });
 
   it.runIf(TEST_REDIS_URL)('answers 503 while Redis is away, and serves again once it is back', async () => {

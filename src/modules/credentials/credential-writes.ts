@@ -247,7 +247,7 @@ export function createCredentialWriter(deps: {
     changesOrPlanner: PlannedChange[] | Planner,
   ): Promise<CredentialRow[]> {
     if (Array.isArray(changesOrPlanner) && changesOrPlanner.length === 0) return [];
-    const changed = new Set<string>();
+    let touched: string[] = [];
     const results = await database.db.transaction(async (tx) => {
       const planned = Array.isArray(changesOrPlanner) ? changesOrPlanner : await changesOrPlanner(tx);
       if (planned.length === 0) return [];
@@ -301,13 +301,6 @@ export function createCredentialWriter(deps: {
           }
         }
         if (credential.dirty) credential.row.updatedAt = now;
-        if (
-          applied.statusChanged ||
-          applied.overrideChanged ||
-          applied.redated ||
-          applied.changedAttributes.length > 0
-        )
-          changed.add(credential.row.uuid);
         recordChange(writes, site.id, { target, change, actor }, credential, applied);
         written.push({
           credential: { ...credential.row },
@@ -330,10 +323,13 @@ export function createCredentialWriter(deps: {
           siteId: site.id,
           checks: writes.completions,
         });
+      // Every credential named, changed or not: a request sent again after a bump that failed,
+      // which changes nothing the second time, still outdates what was cached (see change-tokens.ts).
+      touched = [...working.values()].map(({ row }) => changeKeys.credential(row.uuid));
+      await changes.bump(...touched);
       return written;
     });
-    // After the commit, so no reader can cache what was there before under the new state's token.
-    await changes.bump(...[...changed].map(changeKeys.credential));
+    await changes.bumpCommitted(...touched);
     return results;
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
 import type { Cache } from './cache.ts';
 
 /** Tokens live this long; one that expires or is evicted is replaced, which only costs a re-render. */
@@ -11,6 +12,10 @@ const TOKEN_SECONDS = 7 * 24 * 3600;
  * what it caches, and a cached value whose tokens no longer match is stale. Reading the tokens first
  * makes the race safe: a reader that saw the old token may cache old data, but under a token that is
  * already outdated.
+ *
+ * A writer also bumps just before its commit. If the cache cannot be reached then, the transaction
+ * rolls back and the caller may try again; once the commit is made, a failed bump can no longer
+ * undo it, and the bump before it has already outdated everything cached until then.
  */
 export const changeKeys = {
   credential: (uuid: string) => `changes:credential:${uuid}`,
@@ -34,7 +39,7 @@ const newToken = () => `${TOKEN_PREFIX}${(tokensMade++).toString(36)}`;
  * once; in process, by this one (a single instance, as with PGlite). A bump deletes the token and the
  * next reader makes a new one, so bulk writes do not fill the cache with tokens nobody reads.
  */
-export function createChangeTokens(cache: Cache) {
+export function createChangeTokens(cache: Cache, logger: Logger) {
   return {
     /** The current token of each key, in order; a key without one gets one. */
     async current(keys: string[]): Promise<string[]> {
@@ -45,25 +50,40 @@ export function createChangeTokens(cache: Cache) {
         keys.map(async (key, i) => {
           const token = found[i];
           if (token !== undefined) return token;
-          await cache.add(key, newToken(), TOKEN_SECONDS);
-          return (await cache.get<string>(key)) ?? '';
+          const made = newToken();
+          if (await cache.add(key, made, TOKEN_SECONDS)) return made;
+          // Bumped since another reader made one: a token of our own, stored nowhere, matches nothing.
+          return (await cache.get<string>(key)) ?? newToken();
         }),
       );
     },
 
-    /**
-     * Runs `work` in one transaction and, once it has committed, marks `keys` changed: the order
-     * readers rely on (bumping before the commit would let one cache the old state as new).
-     */
+    /** Runs `work` in one transaction and marks `keys` changed just before and after it commits. */
     async commit<T>(db: Db, work: (tx: Db) => Promise<T>, ...keys: string[]): Promise<T> {
-      const result = await db.transaction(work);
-      await this.bump(...keys);
+      const result = await db.transaction(async (tx) => {
+        const done = await work(tx);
+        await this.bump(...keys);
+        return done;
+      });
+      await this.bumpCommitted(...keys);
       return result;
     },
 
     /** Marks these things changed: anything cached under their old tokens is stale from now on. */
     async bump(...keys: string[]): Promise<void> {
       if (keys.length > 0) await cache.delete(...keys);
+    },
+
+    /**
+     * The bump after a commit, when the one before it was made: its failure is logged, not thrown,
+     * since the change is made and the caller must hear so.
+     */
+    async bumpCommitted(...keys: string[]): Promise<void> {
+      try {
+        await this.bump(...keys);
+      } catch (error) {
+        logger.warn({ err: error, keys: keys.length }, 'changes committed, but their tokens not bumped after');
+      }
     },
   };
 }
