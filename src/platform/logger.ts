@@ -1,3 +1,4 @@
+import { DrizzleQueryError } from 'drizzle-orm';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 
 /** Keys whose values are replaced with "[redacted]" at the top of a log record and one level down. */
@@ -67,8 +68,48 @@ function loggedPath(request: LoggedRequest): string | undefined {
   return personal && routeOptions?.url ? routeOptions.url : request.url.split('?', 1)[0];
 }
 
+/**
+ * What of a PostgreSQL error (node-postgres or PGlite) is logged: never its `detail`, which quotes
+ * values ("Key (email)=(…) already exists"), nor the `params` PGlite adds, nor `where` or
+ * `internalQuery`, which can quote them too.
+ */
+const DATABASE_ERROR_FIELDS = ['code', 'severity', 'schema', 'table', 'column', 'dataType', 'constraint'];
+
+/** Both drivers' errors from PostgreSQL carry its SQLSTATE `code` and a `severity`. */
+const isDatabaseError = (error: unknown): error is Error & Record<string, unknown> =>
+  error instanceof Error &&
+  typeof (error as { code?: unknown }).code === 'string' &&
+  typeof (error as { severity?: unknown }).severity === 'string';
+
+/**
+ * Errors as pino logs them, except the database's. Drizzle writes a failed query's parameters
+ * (learners' emails and names, secrets, tokens) into its error's message, stack and `params`: that
+ * error is logged by its SQL (placeholders only) and its cause. PostgreSQL's, by its safe fields.
+ */
+export function serializeError(error: unknown): unknown {
+  if (error instanceof DrizzleQueryError) {
+    const message = `Failed query: ${error.query}`;
+    return {
+      type: 'DrizzleQueryError',
+      message,
+      // The stack begins with the message, parameters included.
+      stack: error.stack?.replace(error.message, () => message),
+      query: error.query,
+      cause: serializeError(error.cause),
+    };
+  }
+  if (isDatabaseError(error)) {
+    // Its stack is the driver's parser (PGlite's minified); what went wrong is in its fields.
+    const logged: Record<string, unknown> = { type: 'DatabaseError', message: error.message };
+    for (const field of DATABASE_ERROR_FIELDS) if (error[field] !== undefined) logged[field] = error[field];
+    return logged;
+  }
+  return pino.stdSerializers.err(error as Error);
+}
+
 /** What a request's log line shows of it; logs carry no personal data, and headers are never logged. */
 const serializers = {
+  err: serializeError,
   req: (request: LoggedRequest) => ({
     method: request.method,
     path: loggedPath(request),

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/database.ts';
@@ -17,6 +18,7 @@ describe('jobs', () => {
   let running = 0;
   let mostRunning = 0;
   let backlogDone = 0;
+  const SECRET = 'not-to-be-kept@example.org';
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -43,6 +45,14 @@ describe('jobs', () => {
       handler: async () => {
         brokenRuns += 1;
         throw new Error('always fails');
+      },
+    });
+    jobs.define({
+      name: 'test-failed-query',
+      retryLimit: 0,
+      handler: async () => {
+        await database.db.execute(sql`select 1 / 0 where ${SECRET}::text is not null`);
+        return {};
       },
     });
     jobs.define({
@@ -113,6 +123,14 @@ describe('jobs', () => {
       20_000,
     );
     expect(brokenRuns).toBe(2);
+  });
+
+  it("keeps a failed query's error without the values it was given", async () => {
+    const id = await jobs.enqueue(database.db, 'test-failed-query', {});
+    await waitFor(async () => (await jobs.get('test-failed-query', id))?.state === 'failed', 'the failure');
+    const { output } = (await jobs.get('test-failed-query', id))!;
+    expect(output).toMatchObject({ type: 'DrizzleQueryError', cause: { code: '22012' } });
+    expect(JSON.stringify(output)).not.toContain(SECRET);
   });
 
   it('drains a backlog without waiting a polling interval for each job', async () => {

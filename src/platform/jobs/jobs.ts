@@ -4,7 +4,7 @@ import { type JobResult, PgBoss, fromDrizzle, fromPglite } from 'pg-boss';
 /** What pg-boss needs of a Drizzle transaction. */
 type DrizzleExecutor = Parameters<typeof fromDrizzle>[0];
 import { type Database, type Db, queryRows } from '../db/database.ts';
-import type { Logger } from '../logger.ts';
+import { type Logger, serializeError } from '../logger.ts';
 
 /**
  * Background jobs on pg-boss, in the application's own database. Work that a change sets off is
@@ -182,7 +182,8 @@ export function createJobQueue(database: Database, logger: Logger, options: JobQ
                     { err: error, job: job.name, jobId: job.id, retryCount: job.retryCount },
                     'job failed',
                   );
-                  return { id: job.id, status: 'failed', output: error };
+                  // Kept in pgboss.job: as a log line would show it, without a failed query's values.
+                  return { id: job.id, status: 'failed', output: serializeError(error) as object };
                 }
               }),
             ),

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,15 @@ describe('disk storage', () => {
     expect((await storage.read(key('a')))?.toString()).toBe('first');
     expect(await storage.read(key('b'))).toBeUndefined();
     await expect(storage.read('../../etc/passwd')).rejects.toThrow('not a storage key');
+  });
+
+  it('leaves no temporary file behind when a write fails', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'laurel-storage-'));
+    const storage = createDiskStorage(root);
+    // A directory where the blob goes: the temporary file is written, and renaming it fails.
+    await mkdir(join(root, 'ee', 'ee', key('e')), { recursive: true });
+    await expect(storage.put(key('e'), Buffer.from('never stored'))).rejects.toThrow(/EISDIR/);
+    expect(await readdir(join(root, 'ee', 'ee'))).toEqual([key('e')]);
   });
 
   it('sweeps blobs and abandoned temporary files written before a time, and nothing else', async () => {

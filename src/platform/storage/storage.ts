@@ -56,8 +56,15 @@ export function createDiskStorage(root: string): BlobStorage {
       const path = pathOf(key);
       await mkdir(dirname(path), { recursive: true });
       const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-      await writeFile(temporary, bytes);
-      await rename(temporary, path);
+      try {
+        await writeFile(temporary, bytes);
+        await rename(temporary, path);
+      } catch (error) {
+        // A partial file (a full disk, an I/O error) would stay for ever: not every store is swept.
+        // The write's error is the one worth reporting, not a failure to clean up after it.
+        await rm(temporary, { force: true }).catch(() => {});
+        throw error;
+      }
     },
     async read(key) {
       try {
