@@ -82,7 +82,10 @@ export function createChangeTokens(cache: Cache, logger: Logger) {
       try {
         await this.bump(...keys);
       } catch (error) {
-        logger.warn({ err: error, keys: keys.length }, 'changes committed, but their tokens not bumped after');
+        logger.warn(
+          { err: error, keys: keys.length },
+          'changes committed, but their tokens not bumped after',
+        );
       }
     },
   };
