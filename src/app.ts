@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { type Config, defaultSiteDomain } from './config.ts';
 import { type Cache, createCache } from './platform/cache/index.ts';
+import { REDIS_COMMAND_TIMEOUT_MS } from './platform/cache/redis-cache.ts';
 import { createChangeTokens } from './platform/cache/change-tokens.ts';
 import { createDiskStorage } from './platform/storage/storage.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
@@ -321,7 +322,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const logger = options.logger ?? createLogger(config.logLevel);
   const ownsDatabase = !options.database;
   const database =
-    options.database ?? (await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }));
+    options.database ??
+    (await openDatabase(config.databaseUrl, {
+      poolSize: config.databasePoolSize,
+      statementTimeoutMs: config.databaseStatementTimeoutSeconds * 1000,
+    }));
   const cache = createCache(config.redisUrl, config.redisKeyPrefix);
   const services = createServices(config, database, cache, {
     clock: options.clock,
@@ -333,7 +338,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const secretKey = resolveSecretKey(config.secretKey, config.dataDir);
   const secureCookies = config.publicUrl.startsWith('https:');
   const rateLimitRedis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
+    ? new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 1,
+        connectTimeout: 2000,
+        commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      })
     : undefined;
   // As for the cache: a lost connection fails the requests that need it (503), and ioredis
   // reconnects by itself; without a listener it would print every attempt to stderr.

@@ -121,6 +121,15 @@ const SETTINGS = {
     max: 200,
     description: 'Connections in the PostgreSQL pool (ignored for PGlite, which has one).',
   },
+  databaseStatementTimeoutSeconds: {
+    env: 'DATABASE_STATEMENT_TIMEOUT_SECONDS',
+    kind: 'integer',
+    default: 30,
+    min: 1,
+    max: 3600,
+    description:
+      "The server's PostgreSQL statements are cancelled after this long, and a statement without any answer for 2 s more (a stalled server or network) fails; either answers 503. Migrations and the CLI are not limited.",
+  },
   migrateOnStart: {
     env: 'MIGRATE_ON_START',
     kind: 'boolean',

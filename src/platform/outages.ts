@@ -11,15 +11,16 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
 ]);
 /**
  * PostgreSQL refusing for the moment: shutting down, crashed, starting up (57P01–57P03), too many
- * connections (53300). Connection exceptions (class 08) are matched by their class.
+ * connections (53300), a statement cancelled for running too long (57014, DATABASE_STATEMENT_TIMEOUT_SECONDS). Connection exceptions (class 08) are matched by their class.
  */
-const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
 /**
- * What node-postgres and ioredis say, without a code, when their connection is gone (a transaction's
- * rollback on a lost connection fails with "not queryable", and that error is the one thrown).
+ * What node-postgres and ioredis say, without a code, when their connection is gone or their server
+ * stopped answering (a transaction's rollback on a lost connection fails with "not queryable", and
+ * that error is the one thrown).
  */
 const LOST_CONNECTION =
-  /^(Connection terminated|timeout exceeded when trying to connect|Connection is closed|Client has encountered a connection error and is not queryable)/;
+  /^(Connection terminated|timeout exceeded when trying to connect|Connection is closed|Client has encountered a connection error and is not queryable|Query read timeout|Command timed out)/;
 
 /**
  * Whether an error means a service Laurel depends on (PostgreSQL, Redis) cannot be reached right

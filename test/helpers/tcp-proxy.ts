@@ -11,12 +11,19 @@ export interface TcpProxy {
    * `nth` time from now, before they reach the service: a service lost at that very step.
    */
   cutOn(pattern: RegExp, nth?: number): void;
+  /** Holds what the app sends, on open connections and new ones, as a service that stopped answering. */
+  stall(): void;
+  /** Passes on what was held, and what follows. */
+  resume(): void;
   close(): Promise<void>;
 }
 
 /** A TCP proxy on 127.0.0.1 in front of `host:port`, to take a real service away from the app and back. */
 export async function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  /** The app's side of each connection: what `stall` stops reading. */
+  const clients = new Set<Socket>();
+  let stalled = false;
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -31,6 +38,9 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
       const upstream = connect(port, host);
       track(client);
       track(upstream);
+      clients.add(client);
+      client.on('close', () => clients.delete(client));
+      if (stalled) client.pause();
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
       client.on('data', (chunk: Buffer) => {
@@ -54,6 +64,14 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
     cut: stop,
     cutOn: (pattern, nth = 1) => {
       trigger = { pattern, left: nth };
+    },
+    stall: () => {
+      stalled = true;
+      for (const client of clients) client.pause();
+    },
+    resume: () => {
+      stalled = false;
+      for (const client of clients) client.resume();
     },
     async restore() {
       server = newServer();

@@ -41,7 +41,7 @@ describe.runIf(onPostgres)('when PostgreSQL or Redis cannot be reached', () => {
       const redisTarget = new URL(TEST_REDIS_URL);
       redis = await startTcpProxy(redisTarget.hostname, Number(redisTarget.port || 6379));
     }
-    database = await openDatabase(databaseUrl, { poolSize: 2 });
+    database = await openDatabase(databaseUrl, { poolSize: 2, statementTimeoutMs: 1000 });
     const config = testConfig({
       DATABASE_URL: databaseUrl,
       JWT_ISSUERS: JSON.stringify([TEST_ISSUER]),
@@ -80,6 +80,20 @@ describe.runIf(onPostgres)('when PostgreSQL or Redis cannot be reached', () => {
     });
     expect(lines.some((line) => line.msg === 'service unavailable' && line.level === 50)).toBe(true);
     await postgres.restore();
+    await waitFor(async () => (await list()).statusCode === 200, 'the API to answer again');
+  });
+
+  it('answers 503 when PostgreSQL stops answering, soon, and serves again once it answers', async () => {
+    expect((await list()).statusCode).toBe(200);
+    postgres.stall();
+    const started = Date.now();
+    try {
+      expect((await list()).statusCode).toBe(503);
+      // The statement limit (1 s here) and 2 s more; not the minutes of a TCP timeout.
+      expect(Date.now() - started).toBeLessThan(6000);
+    } finally {
+      postgres.resume();
+    }
     await waitFor(async () => (await list()).statusCode === 200, 'the API to answer again');
   });
 
@@ -173,6 +187,19 @@ describe.runIf(onPostgres)('when PostgreSQL or Redis cannot be reached', () => {
       );
       expect(await pageAnswers(page)).toBe(404);
     });
+  });
+
+  it.runIf(TEST_REDIS_URL)('answers 503 when Redis stops answering, soon', async () => {
+    expect((await certificatePage()).statusCode).toBe(404);
+    redis?.stall();
+    const started = Date.now();
+    try {
+      expect((await certificatePage()).statusCode).toBe(503);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      redis?.resume();
+    }
+    await waitFor(async () => (await certificatePage()).statusCode === 404, 'pages to answer again');
   });
 
   it.runIf(TEST_REDIS_URL)('answers 503 while Redis is away, and serves again once it is back', async () => {

@@ -69,6 +69,11 @@ export interface Database {
 
 export interface OpenOptions {
   poolSize?: number;
+  /**
+   * PostgreSQL cancels a statement that runs longer, and the client gives up on one that gets no
+   * answer for this long and 2 s more (a stalled server or network); none when unset.
+   */
+  statementTimeoutMs?: number;
   /** Start an embedded database from a dump (PGlite `dumpDataDir`) instead of an empty one. */
   pgliteTemplate?: Blob | File;
 }
@@ -131,6 +136,9 @@ function connectionWithoutJit(url: string): pg.PoolConfig {
   return { ...config, options: [config.options, '-c jit=off'].filter(Boolean).join(' ') };
 }
 
+/** How much longer than a statement may run the client waits for its answer before giving up. */
+const STALLED_SERVER_GRACE_MS = 2000;
+
 async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
   const pool = new pg.Pool({
     ...connectionWithoutJit(url),
@@ -138,6 +146,12 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
     application_name: 'laurel',
+    // A peer that went silent is found by the operating system instead of never.
+    keepAlive: true,
+    ...(options.statementTimeoutMs && {
+      statement_timeout: options.statementTimeoutMs,
+      query_timeout: options.statementTimeoutMs + STALLED_SERVER_GRACE_MS,
+    }),
   });
   // A client losing its connection must not crash the process; the next query reconnects. Idle
   // clients report to the pool. A client lent out for a transaction has no listener of the pool's,
