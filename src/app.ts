@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { type Config, defaultSiteDomain } from './config.ts';
 import { type Cache, createCache } from './platform/cache/index.ts';
+import { createMemoryCache } from './platform/cache/memory-cache.ts';
 import { REDIS_COMMAND_TIMEOUT_MS } from './platform/cache/redis-cache.ts';
 import { createChangeTokens } from './platform/cache/change-tokens.ts';
 import { createDiskStorage } from './platform/storage/storage.ts';
@@ -317,6 +318,8 @@ export async function prepareDatabase(config: Config, database: Database, servic
 const STATIC_DIR = fileURLToPath(new URL('./web/static/', import.meta.url));
 /** How long closing waits for running requests before it closes what they use anyway. */
 const REQUEST_DRAIN_MS = 5000;
+/** Room for the answers kept for Idempotency-Key without Redis, by size (a bulk answer can be 500 kB). */
+const IDEMPOTENCY_MAX_BYTES = 64 * 1024 * 1024;
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -403,7 +406,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     csrf_token: request.principal ? csrfToken(request, reply, secretKey, secureCookies) : undefined,
   }));
 
-  registerIdempotency(app, cache);
+  // In process, kept apart from the shared cache, which anonymous traffic also fills (unknown host
+  // names, for one): a retry's answer must not be pushed out by requests that cost nothing to send.
+  registerIdempotency(
+    app,
+    config.redisUrl ? cache : createMemoryCache({ maxEntries: 1_000_000, maxBytes: IDEMPOTENCY_MAX_BYTES }),
+  );
   await app.register(operationalRoutes(database, metrics));
   await app.register(sitesRoutes);
   await app.register(siteAdminRoutes(services.sites));

@@ -18,7 +18,7 @@ interface CachedPage {
   tokens: (string | null)[];
 }
 
-const sameTokens = (a: (string | null)[], b: string[]) =>
+const sameTokens = (a: (string | null)[], b: (string | undefined)[]) =>
   a.length === b.length && a.every((token, i) => token === b[i]);
 
 /**
@@ -55,16 +55,28 @@ export function createCertificateCache(tokens: ChangeTokens) {
     ): Promise<CertificatePage | undefined> {
       const key = `${siteId}:${origin}:${uuid}`;
       const cached = pages.get(key);
-      const before = await tokens.current(dependencies(siteId, uuid, cached?.page.userId));
+      const [siteKey, ...ownKeys] = dependencies(siteId, uuid, cached?.page.userId);
+      const before = await tokens.existing([siteKey as string, ...ownKeys]);
       if (cached && sameTokens(cached.tokens, before)) return cached.page;
-      const [siteToken = ''] = before;
+      // A site has one token; a credential and its learner get theirs only once the credential is
+      // found, so that asking for ids that do not exist leaves nothing in the shared cache.
+      const siteToken = before[0] ?? ((await tokens.current([siteKey as string]))[0] as string);
       const loaded = await load(siteToken);
       if (!loaded) {
         pages.delete(key);
         return undefined;
       }
+      const ownTokens = before.slice(1);
+      if (!ownTokens.every((token) => token !== undefined)) {
+        // Tokens made after the read cannot vouch for it (a change in between would be missed): the
+        // page is kept only for its learner's id, and the next view renders it under tokens read first.
+        await tokens.current(dependencies(siteId, uuid, loaded.userId));
+        pages.set(key, { page: loaded, tokens: [null] });
+        return loaded;
+      }
+      const read = [siteToken, ...ownTokens];
       const complete = cached?.page.userId === loaded.userId;
-      pages.set(key, { page: loaded, tokens: complete ? before : [...before, null] });
+      pages.set(key, { page: loaded, tokens: complete ? read : [...read, null] });
       return loaded;
     },
   };

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.ts';
@@ -121,6 +123,24 @@ describe('certificate pages (/credentials/{uuid-hex}/)', () => {
       expect((await page(hex)).body).toContain('Renamed Platform');
     } finally {
       await t.app.laurel.services.sites.update('localhost', { platformName: '' }, CLI_ACTOR);
+    }
+  });
+
+  it.runIf(TEST_REDIS_URL)('leaves nothing in Redis for ids of certificates that do not exist', async () => {
+    const redis = new Redis(TEST_REDIS_URL as string);
+    try {
+      const keys = () => redis.keys(`${t.config.redisKeyPrefix}cache:changes:*`);
+      const hex = await award('token-owner');
+      expect((await page(hex)).statusCode).toBe(200);
+      const before = (await keys()).sort();
+      for (let i = 0; i < 20; i++) expect((await page(randomBytes(16).toString('hex'))).statusCode).toBe(404);
+      expect((await keys()).sort()).toEqual(before);
+      // An existing certificate's page is still kept once its tokens are there.
+      expect((await page(hex)).statusCode).toBe(200);
+      const etag = (await page(hex)).headers.etag as string;
+      expect((await page(hex, { 'if-none-match': etag })).statusCode).toBe(304);
+    } finally {
+      redis.disconnect();
     }
   });
 

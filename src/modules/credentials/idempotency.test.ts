@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
+import { TEST_REDIS_URL } from '../../../test/helpers/engine.ts';
 
 describe('Idempotency-Key on POST', () => {
   let env: ApiEnv;
@@ -41,6 +42,24 @@ describe('Idempotency-Key on POST', () => {
     const now = await t.app.inject({ url: `/api/v2/credentials/${first.json().uuid}/`, headers });
     expect(now.json().status).toBe('revoked');
   });
+
+  // Without Redis, where answers are kept in process: a cache anyone can fill must not push them out.
+  it.runIf(!TEST_REDIS_URL)(
+    'keeps answers however many anonymous requests come between',
+    async () => {
+      expect((await post(body, 'kept-through-noise')).statusCode).toBe(201);
+      // Each unknown host name is looked up and remembered as unknown, in the shared cache.
+      for (let from = 0; from < 10_500; from += 100)
+        await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            t.app.inject({ url: '/credentials/', headers: { host: `h${from + i}.example` } }),
+          ),
+        );
+      const again = await post(body, 'kept-through-noise');
+      expect(again.headers['idempotent-replayed']).toBe('true');
+    },
+    60_000,
+  );
 
   it('refuses the same key with a different request', async () => {
     const response = await post({ ...body, status: 'revoked' }, 'award-alice-1');

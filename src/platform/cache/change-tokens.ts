@@ -41,6 +41,12 @@ const newToken = () => `${TOKEN_PREFIX}${(tokensMade++).toString(36)}`;
  */
 export function createChangeTokens(cache: Cache, logger: Logger) {
   return {
+    /**
+     * The current token of each key, in order, undefined where there is none: for a reader about
+     * things that may not exist, which must not leave tokens behind for whatever it is asked.
+     */
+    existing: (keys: string[]) => cache.getMany<string>(keys),
+
     /** The current token of each key, in order; a key without one gets one. */
     async current(keys: string[]): Promise<string[]> {
       const found = await cache.getMany<string>(keys);
