@@ -176,9 +176,13 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
         if (!page) return notFound(reply);
         const paper = request.query.paper === 'letter' ? 'Letter' : 'A4';
         const printed = { html: page.body.toString(), etag: page.etag };
-        const pdf = await printer.pdf(printed, paper, async (sha256) => {
-          const found = await assets.content(request.site, sha256);
-          return found && { bytes: found.bytes, contentType: found.asset.contentType };
+        const pdf = await printer.pdf(printed, paper, {
+          async image(sha256) {
+            const found = await assets.content(request.site, sha256);
+            return found && { bytes: found.bytes, contentType: found.asset.contentType };
+          },
+          log: request.log,
+          signal: request.signal,
         });
         return reply
           .type('application/pdf')

@@ -70,7 +70,8 @@ export function createDiskStorage(root: string): BlobStorage {
       try {
         return await readFile(pathOf(key));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        // Not there, or a directory on the way is not one (a damaged store): nothing to read either way.
+        if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
         throw error;
       }
     },
