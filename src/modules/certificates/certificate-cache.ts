@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { type ChangeTokens, changeKeys } from '../../platform/cache/change-tokens.ts';
+import type { Site } from '../sites/sites.service.ts';
 import type { RenderedCertificate } from './certificate-renderer.ts';
 
 /** A rendered page is kept this long at most; changes invalidate it long before. */
@@ -12,10 +13,15 @@ export interface CertificatePage extends RenderedCertificate {
   userId: number;
 }
 
-/** A cached certificate page and the change tokens it was rendered under. */
+/** A cached certificate page and the change tokens and site settings it was rendered under. */
 interface CachedPage {
   page: CertificatePage;
   tokens: (string | null)[];
+  /**
+   * When the site's settings it was rendered with were last changed: a request can carry settings
+   * read just before a change, and render with them after the change's token is out.
+   */
+  siteVersion: number;
 }
 
 const sameTokens = (a: (string | null)[], b: (string | undefined)[]) =>
@@ -48,16 +54,18 @@ export function createCertificateCache(tokens: ChangeTokens) {
      * this time with every token read first.
      */
     async page(
-      siteId: number,
+      site: Pick<Site, 'id' | 'updatedAt'>,
       origin: string,
       uuid: string,
       load: (siteToken: string) => Promise<CertificatePage | undefined>,
     ): Promise<CertificatePage | undefined> {
-      const key = `${siteId}:${origin}:${uuid}`;
+      const key = `${site.id}:${origin}:${uuid}`;
+      const siteVersion = site.updatedAt.getTime();
       const cached = pages.get(key);
-      const [siteKey, ...ownKeys] = dependencies(siteId, uuid, cached?.page.userId);
+      const [siteKey, ...ownKeys] = dependencies(site.id, uuid, cached?.page.userId);
       const before = await tokens.existing([siteKey as string, ...ownKeys]);
-      if (cached && sameTokens(cached.tokens, before)) return cached.page;
+      if (cached && cached.siteVersion === siteVersion && sameTokens(cached.tokens, before))
+        return cached.page;
       // A site has one token; a credential and its learner get theirs only once the credential is
       // found, so that asking for ids that do not exist leaves nothing in the shared cache.
       const siteToken = before[0] ?? ((await tokens.current([siteKey as string]))[0] as string);
@@ -70,13 +78,13 @@ export function createCertificateCache(tokens: ChangeTokens) {
       if (!ownTokens.every((token) => token !== undefined)) {
         // Tokens made after the read cannot vouch for it (a change in between would be missed): the
         // page is kept only for its learner's id, and the next view renders it under tokens read first.
-        await tokens.current(dependencies(siteId, uuid, loaded.userId));
-        pages.set(key, { page: loaded, tokens: [null] });
+        await tokens.current(dependencies(site.id, uuid, loaded.userId));
+        pages.set(key, { page: loaded, tokens: [null], siteVersion });
         return loaded;
       }
       const read = [siteToken, ...ownTokens];
       const complete = cached?.page.userId === loaded.userId;
-      pages.set(key, { page: loaded, tokens: complete ? read : [...read, null] });
+      pages.set(key, { page: loaded, tokens: complete ? read : [...read, null], siteVersion });
       return loaded;
     },
   };

@@ -96,7 +96,7 @@ export function certificatePagesRoutes(deps: CertificatePagesDeps): FastifyPlugi
   /** The page as cached, or rendered now. */
   function certificatePage(request: FastifyRequest, uuid: string): Promise<CertificatePage | undefined> {
     const { site } = request;
-    return pages.page(site.id, requestOrigin(request), uuid, async (siteToken) => {
+    return pages.page(site, requestOrigin(request), uuid, async (siteToken) => {
       const found = await publicView(request, uuid, siteToken);
       if (!found) return undefined;
       const { credential, view } = found;

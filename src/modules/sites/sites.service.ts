@@ -14,8 +14,14 @@ import type { Site, SitesRepository } from './sites.repository.ts';
 
 export type { Site } from './sites.repository.ts';
 
-/** Sites are read on every request; entries live briefly and are dropped on every change. */
+/** Sites are read on every request; entries live briefly and are replaced on every change. */
 const SITE_CACHE_SECONDS = 60;
+/**
+ * What a changed domain's entry holds for a while instead of the site: a reader that read the row
+ * before the change and stores it after finds the place taken (it only adds), and readers meanwhile
+ * go to the database. It lasts as long as an entry would, longer than any read takes.
+ */
+const CHANGED = 'changed';
 const cacheKey = (domain: string) => `site:domain:${domain.toLowerCase()}`;
 
 export interface SitesServiceDeps {
@@ -47,15 +53,17 @@ export function createSitesService({ database, repository, audit, cache, changes
     return site;
   };
 
+  const markChanged = (...domains: string[]) =>
+    Promise.all(domains.map((domain) => cache.set(cacheKey(domain), CHANGED, SITE_CACHE_SECONDS)));
+
   return {
     /** The site for a request's host, or undefined: an unknown host never falls back to another site. */
     async findByDomain(domain: string): Promise<Site | undefined> {
-      const found = await cache.wrap(
-        cacheKey(domain),
-        SITE_CACHE_SECONDS,
-        async () => (await repository.findByDomain(db, domain)) ?? null,
-      );
-      return found ? revive(found) : undefined;
+      const cached = await cache.get<Site | null | typeof CHANGED>(cacheKey(domain));
+      if (cached !== undefined && cached !== CHANGED) return cached ? revive(cached) : undefined;
+      const found = (await repository.findByDomain(db, domain)) ?? null;
+      if (cached === undefined) await cache.add(cacheKey(domain), found, SITE_CACHE_SECONDS);
+      return found ?? undefined;
     },
 
     async getByDomain(domain: string): Promise<Site> {
@@ -90,7 +98,7 @@ export function createSitesService({ database, repository, audit, cache, changes
           });
           return created;
         });
-        await cache.delete(cacheKey(site.domain));
+        await markChanged(site.domain);
         return site;
       } catch (error) {
         if (isUniqueViolation(error))
@@ -118,7 +126,7 @@ export function createSitesService({ database, repository, audit, cache, changes
           }
           return updated;
         });
-        await cache.delete(cacheKey(existing.domain), cacheKey(site.domain));
+        await markChanged(existing.domain, site.domain);
         await changes.bump(changeKeys.siteCertificates(site.id));
         return site;
       } catch (error) {
