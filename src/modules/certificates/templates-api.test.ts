@@ -1,6 +1,9 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
+import { onPostgres } from '../../../test/helpers/engine.ts';
+import { waitFor } from '../../../test/helpers/wait.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
 
 const UNKNOWN = '6a2b58c1-0000-4000-8000-000000000000';
@@ -236,6 +239,45 @@ describe('certificate templates (/api/v2/templates/)', () => {
     expect((await call('GET', `${url}versions/`)).json().count).toBe(2);
     await call('DELETE', url);
   });
+
+  // A second connection closes a cycle of locks with the save: PostgreSQL only.
+  it.runIf(onPostgres)(
+    'answers a save that the database stops for a deadlock with 503, to try again',
+    async () => {
+      const created = (await create({ part: 'footer', scope: 'site', body: '<footer>v1</footer>' })).json();
+      const url = `/api/v2/templates/${created.uuid}/`;
+      const locker = new pg.Client({ connectionString: t.config.databaseUrl });
+      await locker.connect();
+      try {
+        await locker.query('begin');
+        // The save locks the template, then waits here; then the locker waits for the template.
+        await locker.query('lock table audit_log in exclusive mode');
+        const saving = call('PATCH', url, { body: '<footer>v2</footer>' });
+        const waiting = async () => {
+          const { rows } = await locker.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity
+           where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+          );
+          return rows[0]!.n > 0;
+        };
+        await waitFor(waiting, 'the save to wait');
+        const cycle = locker.query('select 1 from templates where uuid = $1 for update', [created.uuid]);
+        const stopped = await saving;
+        expect(stopped.statusCode).toBe(503);
+        expect(stopped.headers['retry-after']).toBe('1');
+        expect(stopped.json()).toEqual({
+          detail: 'The request met another one changing the same data: try again.',
+        });
+        await cycle;
+        await locker.query('rollback');
+      } finally {
+        await locker.end();
+      }
+      const again = await call('PATCH', url, { body: '<footer>v2</footer>' });
+      expect(again.json()).toMatchObject({ version: 2 });
+      await call('DELETE', url);
+    },
+  );
 
   it("keeps each site's templates to itself", async () => {
     const created = (await create({ part: 'header', scope: 'site', body: '<header>mine</header>' })).json();

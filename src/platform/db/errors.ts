@@ -4,6 +4,9 @@ function codeOf(error: unknown): string | undefined {
   return cause?.code ?? code;
 }
 
+/** A deadlock (40P01) or serialization failure (40001): rolled back, and worth trying again as it was. */
+export const isTransientConflict = (error: unknown) => ['40P01', '40001'].includes(codeOf(error) ?? '');
+
 /** A unique constraint refused the write (23505). */
 export const isUniqueViolation = (error: unknown) => codeOf(error) === '23505';
 

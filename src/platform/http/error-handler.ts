@@ -9,6 +9,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { isOutage } from '../outages.ts';
+import { isTransientConflict } from '../db/errors.ts';
 
 interface SchemaIssue {
   instancePath: string;
@@ -93,6 +94,8 @@ function toAppError(error: FastifyError, request: FastifyRequest): AppError | un
 
 const OUTAGE_MESSAGE = 'A service Laurel needs cannot be reached: try again in a few seconds.';
 const OUTAGE_RETRY_SECONDS = 5;
+const CONFLICT_MESSAGE = 'The request met another one changing the same data: try again.';
+const CONFLICT_RETRY_SECONDS = 1;
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -102,6 +105,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
       request.log.error({ err: error }, 'service unavailable');
       const unavailable = new ServiceUnavailableError(OUTAGE_MESSAGE, OUTAGE_RETRY_SECONDS);
       return reply.status(503).headers(unavailable.headers).send(unavailable.body());
+    }
+    if (!known && isTransientConflict(error)) {
+      // A deadlock or serialization failure: the database rolled the request back, and the same
+      // request will most likely pass on its own.
+      request.log.warn({ err: error }, 'transient conflict');
+      const conflict = new ServiceUnavailableError(CONFLICT_MESSAGE, CONFLICT_RETRY_SECONDS);
+      return reply.status(503).headers(conflict.headers).send(conflict.body());
     }
     if (!known) {
       request.log.error({ err: error }, 'unhandled error');
