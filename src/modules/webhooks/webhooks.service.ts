@@ -141,6 +141,7 @@ export function createWebhooksService(deps: {
         body,
         retries: 0,
         dispatcher: publicOnly,
+        ignoreBody: true,
         headers: {
           'content-type': 'application/json',
           'x-laurel-event': delivery.event,

@@ -20,8 +20,8 @@ describe('webhooks', () => {
   let receiver: Server;
   let receiverUrl: string;
   const received: Received[] = [];
-  /** Answers to give, in order; 204 once they run out. */
-  const answers: number[] = [];
+  /** Answers to give, in order; 204 once they run out. `big` is a 200 with 21 MB of body. */
+  const answers: (number | 'big')[] = [];
   const auth: Record<string, Record<string, string>> = {};
 
   beforeAll(async () => {
@@ -30,7 +30,9 @@ describe('webhooks', () => {
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
       request.on('end', () => {
         received.push({ headers: request.headers, body });
-        response.writeHead(answers.shift() ?? 204).end();
+        const answer = answers.shift() ?? 204;
+        if (answer === 'big') response.writeHead(200).end(Buffer.alloc(21 * 1024 * 1024, 'x'));
+        else response.writeHead(answer).end();
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -139,6 +141,16 @@ describe('webhooks', () => {
       last_status_code: 204,
     });
   }, 60_000);
+
+  it("takes a receiver's 2xx as delivered, whatever the size of the body it sends back", async () => {
+    received.length = 0;
+    answers.push('big');
+    await award('big.answer', catalog.data.courses[2]!.course_runs[0]!.key);
+    await settled();
+    expect(received).toHaveLength(1);
+    const [latest] = (await call('GET', `/api/v2/webhooks/${subscription}/deliveries/`)).json().results;
+    expect(latest).toMatchObject({ status: 'delivered', attempts: 1, last_status_code: 200 });
+  });
 
   it('replays a delivery on request', async () => {
     received.length = 0;

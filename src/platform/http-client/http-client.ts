@@ -20,6 +20,8 @@ export interface HttpRequest {
   retryUnsafe?: boolean;
   /** How connections are made, when not as usual (an undici Agent, e.g. one that checks addresses). */
   dispatcher?: Dispatcher;
+  /** Only the status matters (a webhook receiver's answer): the body is not read, whatever its size. */
+  ignoreBody?: boolean;
 }
 
 export interface HttpResponse {
@@ -185,9 +187,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           await sleep(backoff(attempt, retryAfterMs(response.headers)));
           continue;
         }
-        let text: string;
+        let text = '';
         try {
-          text = await readBody(response, defaults.maxResponseBytes, `${method} ${shown}`, attempts);
+          if (request.ignoreBody) await response.body?.cancel();
+          else text = await readBody(response, defaults.maxResponseBytes, `${method} ${shown}`, attempts);
         } catch (error) {
           if (error instanceof UpstreamError) throw error;
           const reason =
