@@ -124,9 +124,10 @@ export function createServices(
     retries: config.upstreamRetries,
   });
   const serviceTokens = createServiceTokens(http, cache);
+  const assetsRepository = createAssetsRepository();
   const assets = createAssetsService({
     database,
-    repository: createAssetsRepository(),
+    repository: assetsRepository,
     storage: createDiskStorage(join(config.dataDir, 'assets')),
     audit,
     changes,
@@ -279,6 +280,7 @@ export function createServices(
       renderer: certificateRenderer,
       shown: shownCredentials,
       changes,
+      assets: assetsRepository,
     }),
     certificatePages: createCertificateCache(changes),
     assets,

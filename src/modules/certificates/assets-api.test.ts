@@ -245,6 +245,36 @@ describe('image assets (/api/v2/assets/ and /assets/{sha256})', () => {
     });
     expect(changed.statusCode).toBe(200);
     expect((await api('DELETE', url)).statusCode).toBe(204);
+    // Deleted, the image can no longer be named, nor come back with an old version.
+    const naming = await api('PATCH', `/api/v2/templates/${template.json().uuid}/`, {
+      body: `<footer><img src="/assets/${asset.sha256}" alt=""></footer>`,
+    });
+    expect(naming.statusCode).toBe(400);
+    expect(naming.json()).toEqual({
+      body: [`This site has no image /assets/${asset.sha256}: upload it first.`],
+    });
+    const restored = await api('POST', `/api/v2/templates/${template.json().uuid}/versions/1/restore/`);
+    expect(restored.statusCode).toBe(400);
     await api('DELETE', `/api/v2/templates/${template.json().uuid}/`);
+  });
+
+  it("refuses a template naming an image of another site's, or none", async () => {
+    const theirs = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v2/assets/',
+        headers: { ...staff, host: 'other.example.org', 'content-type': 'image/png' },
+        payload: await solid(16, 16).png().toBuffer(),
+      })
+    ).json();
+    for (const sha256 of [theirs.sha256, 'f'.repeat(64)]) {
+      const refused = await api('POST', '/api/v2/templates/', {
+        part: 'header',
+        scope: 'site',
+        body: `<header><img src="/assets/${sha256}" alt=""></header>`,
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toHaveProperty('body');
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
 import type { Page } from '../../platform/http/pagination.ts';
 import { newId } from '../../platform/ids.ts';
@@ -67,6 +67,20 @@ export function createAssetsRepository() {
         .where(and(eq(templates.siteId, siteId), sql`strpos(${templateVersions.body}, ${sha256}) > 0`))
         .limit(1);
       return found !== undefined;
+    },
+
+    /**
+     * Which of these images the site has, each kept from deletion until the transaction ends (a
+     * template naming them is being saved).
+     */
+    async holdExisting(db: Db, siteId: number, sha256s: string[]): Promise<string[]> {
+      if (sha256s.length === 0) return [];
+      const rows = await db
+        .select({ sha256: assets.sha256 })
+        .from(assets)
+        .where(and(eq(assets.siteId, siteId), inArray(assets.sha256, sha256s)))
+        .for('key share');
+      return rows.map((row) => row.sha256);
     },
 
     async delete(db: Db, id: number): Promise<void> {

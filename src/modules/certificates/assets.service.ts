@@ -89,9 +89,11 @@ export function createAssetsService(deps: {
         await changes.commit(
           db,
           async (tx) => {
+            // Deleted first, then checked: the deletion waits for a template being saved with the
+            // image (which holds its row), and the check then sees that template.
+            await repository.delete(tx, asset.id);
             if (await repository.namedByTemplates(tx, site.id, asset.sha256))
               throw new ConflictError('A template still shows this image: change it first.');
-            await repository.delete(tx, asset.id);
             await audit.record(tx, actor, {
               siteId: site.id,
               action: 'asset.deleted',

@@ -8,6 +8,7 @@ import { parseUuid } from '../../platform/ids.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
 import type { PublicCredential, ShownCredentials } from '../credentials/shown-credentials.ts';
 import type { Site } from '../sites/sites.service.ts';
+import type { AssetsRepository } from './assets.repository.ts';
 import { type ExampleProgramType, exampleCredential } from './certificate-examples.ts';
 import type { CertificateLanguage } from './certificate-messages.ts';
 import { type CertificateRenderer, TemplateError } from './certificate-renderer.ts';
@@ -102,6 +103,9 @@ const asValidationError = (error: TemplateError, field: 'body' | 'template' = 'b
  * the limits, versioned on every change of body, audited, and resolved per credential along the
  * chain of template-resolution.ts.
  */
+/** How a template names one of the site's images. */
+const IMAGE_PATH = /\/assets\/([0-9a-f]{64})/g;
+
 export function createTemplatesService(deps: {
   database: Database;
   repository: TemplatesRepository;
@@ -109,8 +113,9 @@ export function createTemplatesService(deps: {
   renderer: CertificateRenderer;
   shown: ShownCredentials;
   changes: ChangeTokens;
+  assets: AssetsRepository;
 }) {
-  const { database, repository, audit, renderer, shown, changes } = deps;
+  const { database, repository, audit, renderer, shown, changes, assets } = deps;
   const { db } = database;
   /**
    * Each site's stored templates, kept in process under the site's certificates change token (read
@@ -146,6 +151,21 @@ export function createTemplatesService(deps: {
     }
   }
 
+  /**
+   * Refuses a body naming images the site does not have, and keeps those it names from being deleted
+   * until the save commits (a deletion checks the templates once it has the image's row).
+   */
+  async function requireImages(tx: Db, site: Site, body: string) {
+    const named = [...new Set(Array.from(body.matchAll(IMAGE_PATH), (match) => match[1] as string))];
+    const held = new Set(await assets.holdExisting(tx, site.id, named));
+    const missing = named.filter((sha256) => !held.has(sha256));
+    if (missing.length > 0)
+      throw ValidationError.field(
+        'body',
+        `This site has no image ${missing.map((sha256) => `/assets/${sha256}`).join(', ')}: upload it first.`,
+      );
+  }
+
   async function found(site: Site, uuid: string, options: { forUpdate?: boolean } = {}, tx = db) {
     const parsed = parseUuid(uuid);
     const row = parsed ? await repository.find(tx, site.id, parsed, options) : undefined;
@@ -165,6 +185,7 @@ export function createTemplatesService(deps: {
     return change(site, async (tx) => {
       const { template, body: current } = await found(site, uuid, { forUpdate: true }, tx);
       if (body === current) return { template, body };
+      await requireImages(tx, site, body);
       const saved = await repository.addVersion(tx, template, body, actor.userId ?? null);
       await audit.record(tx, actor, {
         siteId: site.id,
@@ -192,6 +213,7 @@ export function createTemplatesService(deps: {
       try {
         return await change(site, async (tx) => {
           const { body, ...fields } = input;
+          await requireImages(tx, site, body);
           const template = await repository.create(
             tx,
             { siteId: site.id, ...fields, scopeKey },
