@@ -11,6 +11,7 @@ import { onPostgres, TEST_REDIS_URL } from '../helpers/engine.ts';
 import { capturingLogger } from '../helpers/logs.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { lockWaits } from '../helpers/lock-waits.ts';
 
 /** The URL with its port replaced by the proxy's, on 127.0.0.1. */
 const through = (url: string, proxy: TcpProxy) => {
@@ -121,13 +122,7 @@ describe.runIf(onPostgres)('when PostgreSQL or Redis cannot be reached', () => {
       await locker.query('begin');
       await locker.query('lock table user_credentials in exclusive mode');
       const answer = bulk('during');
-      await waitFor(async () => {
-        const { rows } = await locker.query<{ n: number }>(
-          `select count(*)::int as n from pg_stat_activity
-           where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'relation'`,
-        );
-        return rows[0]!.n > 0;
-      }, 'the write to wait for the lock');
+      await lockWaits(locker, 'the write to wait for the lock', { event: 'relation' });
       await postgres.cut();
       const away = await answer;
       expect(away.statusCode).toBe(503);

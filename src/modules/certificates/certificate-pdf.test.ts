@@ -10,6 +10,7 @@ import { CHROMIUM_PATH, browserTestsEnabled } from '../../../test/helpers/browse
 import { onPostgres } from '../../../test/helpers/engine.ts';
 import { capturingLogger } from '../../../test/helpers/logs.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
+import { lockWaits } from '../../../test/helpers/lock-waits.ts';
 
 /** The machine's processes, zombies included. */
 function processes() {
@@ -160,13 +161,7 @@ describe.runIf(browserTestsEnabled)('certificate PDFs when printing goes wrong',
       await locker.query('begin');
       await locker.query('lock table assets in access exclusive mode');
       const printing = pdf(hex);
-      await waitFor(async () => {
-        const { rows } = await locker.query<{ n: number }>(
-          `select count(*)::int as n from pg_stat_activity
-           where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        return rows[0]!.n > 0;
-      }, 'the image lookup to wait');
+      await lockWaits(locker, 'the image lookup to wait');
       await killChromium();
       await locker.query('rollback');
       const interrupted = await printing;

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiEnv, startApiEnv } from '../../../test/helpers/api-env.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { onPostgres } from '../../../test/helpers/engine.ts';
-import { waitFor } from '../../../test/helpers/wait.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
+import { lockWaits } from '../../../test/helpers/lock-waits.ts';
 
 const UNKNOWN = '6a2b58c1-0000-4000-8000-000000000000';
 
@@ -253,14 +253,7 @@ describe('certificate templates (/api/v2/templates/)', () => {
         // The save locks the template, then waits here; then the locker waits for the template.
         await locker.query('lock table audit_log in exclusive mode');
         const saving = call('PATCH', url, { body: '<footer>v2</footer>' });
-        const waiting = async () => {
-          const { rows } = await locker.query<{ n: number }>(
-            `select count(*)::int as n from pg_stat_activity
-           where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
-          );
-          return rows[0]!.n > 0;
-        };
-        await waitFor(waiting, 'the save to wait');
+        await lockWaits(locker, 'the save to wait');
         const cycle = locker.query('select 1 from templates where uuid = $1 for update', [created.uuid]);
         const stopped = await saving;
         expect(stopped.statusCode).toBe(503);

@@ -5,7 +5,7 @@ import type { FakeCatalog } from '../../../test/fake-upstream/catalog.ts';
 import { type ApiEnv, mintJwt, startApiEnv } from '../../../test/helpers/api-env.ts';
 import type { TestApp } from '../../../test/helpers/app.ts';
 import { onPostgres } from '../../../test/helpers/engine.ts';
-import { waitFor } from '../../../test/helpers/wait.ts';
+import { lockWaits } from '../../../test/helpers/lock-waits.ts';
 
 describe('concurrent upserts of one credential', () => {
   let env: ApiEnv;
@@ -95,13 +95,7 @@ describe('concurrent upserts of one credential', () => {
           headers,
           payload: { username: 'late.learner', credential: { course_run_key: runKey, mode: 'professional' } },
         });
-        await waitFor(async () => {
-          const { rows } = await locker.query<{ n: number }>(
-            `select count(*)::int as n from pg_stat_activity
-           where datname = current_database() and wait_event_type = 'Lock'`,
-          );
-          return rows[0]!.n > 0;
-        }, 'the POST to wait for its learner');
+        await lockWaits(locker, 'the POST to wait for its learner');
         expect((await t.app.inject({ method: 'DELETE', url: configUrl, headers })).statusCode).toBe(204);
         await locker.query('rollback');
         expect((await issued).statusCode).toBe(201);

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { startApiEnv } from '../../../test/helpers/api-env.ts';
 import { onPostgres } from '../../../test/helpers/engine.ts';
-import { waitFor } from '../../../test/helpers/wait.ts';
+import { lockWaits } from '../../../test/helpers/lock-waits.ts';
 import { buildApp } from '../../app.ts';
 import { queryRows } from '../../platform/db/database.ts';
 import { CLI_ACTOR } from '../audit/audit.service.ts';
@@ -39,13 +39,6 @@ describe.runIf(onPostgres)('program completion with jobs running side by side', 
       await locker.connect();
       await locker.query('begin');
       await locker.query('select 1 from user_credentials where id = $1 for update', [held!.id]);
-      const waiting = async (count: number) => {
-        const { rows } = await locker.query<{ n: number }>(
-          `select count(*)::int as n from pg_stat_activity
-           where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        return rows[0]!.n >= count;
-      };
 
       // The LMS revokes a course, then awards it again: the first job sees the program incomplete,
       // the second, on the other instance, sees it complete while the first is still writing.
@@ -64,9 +57,9 @@ describe.runIf(onPostgres)('program completion with jobs running side by side', 
         expect(response.statusCode).toBe(201);
       };
       await post('revoked');
-      await waitFor(() => waiting(1), 'the first completion job to wait for the lock');
+      await lockWaits(locker, 'the first completion job to wait for the lock');
       await post('awarded');
-      await waitFor(() => waiting(2), 'the second completion job to wait too');
+      await lockWaits(locker, 'the second completion job to wait too', { count: 2 });
 
       await locker.query('commit');
       await env.completionSettled();

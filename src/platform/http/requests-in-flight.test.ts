@@ -5,8 +5,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { startApiEnv } from '../../../test/helpers/api-env.ts';
 import { onPostgres } from '../../../test/helpers/engine.ts';
-import { waitFor } from '../../../test/helpers/wait.ts';
 import { queryRows } from '../db/database.ts';
+import { lockWaits } from '../../../test/helpers/lock-waits.ts';
 
 // A second connection holding a lock keeps a request waiting in the database: PostgreSQL only.
 describe.runIf(onPostgres)('closing the app while a request is still being handled', () => {
@@ -39,13 +39,7 @@ describe.runIf(onPostgres)('closing the app while a request is still being handl
           body,
         ].join('\r\n'),
       );
-      await waitFor(async () => {
-        const { rows } = await locker.query<{ n: number }>(
-          `select count(*)::int as n from pg_stat_activity
-           where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'relation'`,
-        );
-        return rows[0]!.n > 0;
-      }, 'the request to wait for the lock');
+      await lockWaits(locker, 'the request to wait for the lock', { event: 'relation' });
       client.destroy();
 
       let closed = false;
