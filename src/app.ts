@@ -320,8 +320,12 @@ export async function prepareDatabase(config: Config, database: Database, servic
 const STATIC_DIR = fileURLToPath(new URL('./web/static/', import.meta.url));
 /** How long closing waits for running requests before it closes what they use anyway. */
 const REQUEST_DRAIN_MS = 5000;
-/** Room for the answers kept for Idempotency-Key without Redis, by size (a bulk answer can be 500 kB). */
+/**
+ * Room for the answers kept for Idempotency-Key without Redis: by size (a bulk answer can be 500 kB),
+ * and by number (the cache sets its tables up for that many at once: a million would be 30 MB).
+ */
 const IDEMPOTENCY_MAX_BYTES = 64 * 1024 * 1024;
+const IDEMPOTENCY_MAX_ENTRIES = 50_000;
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -412,7 +416,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // names, for one): a retry's answer must not be pushed out by requests that cost nothing to send.
   registerIdempotency(
     app,
-    config.redisUrl ? cache : createMemoryCache({ maxEntries: 1_000_000, maxBytes: IDEMPOTENCY_MAX_BYTES }),
+    config.redisUrl
+      ? cache
+      : createMemoryCache({ maxEntries: IDEMPOTENCY_MAX_ENTRIES, maxBytes: IDEMPOTENCY_MAX_BYTES }),
   );
   await app.register(operationalRoutes(database, metrics));
   await app.register(sitesRoutes);
