@@ -175,7 +175,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
             changes: { certificate_logo: [before.certificate_logo, logo] },
           });
         },
-        changeKeys.siteCertificates(site.id),
+        [changeKeys.siteCertificates(site.id)],
       );
       return findOrganization(db, site.id, uuid);
     },

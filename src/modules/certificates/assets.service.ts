@@ -102,7 +102,7 @@ export function createAssetsService(deps: {
               changes: { sha256: [asset.sha256, null] },
             });
           },
-          changeKeys.siteCertificates(site.id),
+          [changeKeys.siteCertificates(site.id)],
         );
       } catch (error) {
         if (isStillReferenced(error))

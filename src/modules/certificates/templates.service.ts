@@ -131,7 +131,7 @@ export function createTemplatesService(deps: {
 
   /** Runs a template change in one transaction; once it commits, the site's cached certificates are stale. */
   const change = <T>(site: Site, work: (tx: Db) => Promise<T>): Promise<T> =>
-    changes.commit(db, work, changeKeys.siteCertificates(site.id));
+    changes.commit(db, work, [changeKeys.siteCertificates(site.id)]);
 
   /** Refuses a body that would not render a sample certificate of every kind it may be used for. */
   async function check(

@@ -41,7 +41,7 @@ export function createConfigEditing(deps: {
 
   /** Runs a configuration change in one transaction; once it commits, the site's cached certificates are stale. */
   const change = <T>(site: Site, work: (tx: Db) => Promise<T>): Promise<T> =>
-    changes.commit(db, work, changeKeys.siteCertificates(site.id));
+    changes.commit(db, work, [changeKeys.siteCertificates(site.id)]);
 
   /** The ids of the site's signatories named, in order; a 400 on `signatories` for unknown or repeated ones. */
   async function signatoryIdsFor(tx: Db, site: Site, uuids: string[]): Promise<number[]> {

@@ -247,90 +247,99 @@ export function createCredentialWriter(deps: {
     changesOrPlanner: PlannedChange[] | Planner,
   ): Promise<CredentialRow[]> {
     if (Array.isArray(changesOrPlanner) && changesOrPlanner.length === 0) return [];
-    let touched: string[] = [];
-    const results = await database.db.transaction(async (tx) => {
-      const planned = Array.isArray(changesOrPlanner) ? changesOrPlanner : await changesOrPlanner(tx);
-      if (planned.length === 0) return [];
-      const now = clock.now();
-      const initial = new Map<string, { userId: number; configId: number; status: CredentialStatus }>();
-      for (const { target, change } of planned) {
-        if (!initial.has(keyOf(target)))
-          initial.set(keyOf(target), {
-            userId: target.userId,
-            configId: target.config.id,
-            status: change.status ?? 'awarded',
-          });
-      }
-      const { rows, created } = await repository.lockOrCreateMany(tx, site.id, [...initial.values()], now);
-      const working = new Map<string, Working>(
-        rows.map(({ attributes, ...row }) => [
-          `${row.userId}:${row.configId}`,
-          {
-            row,
-            attributes: new Map(attributes.map(({ name, value }) => [name, value])),
-            fresh: created.has(row.id),
-            dirty: false,
-          },
-        ]),
-      );
-
-      const writes: Writes = { events: [], attributes: new Map(), audit: [], webhooks: [], completions: [] };
-      const written: CredentialRow[] = [];
-      for (const { target, change, actor } of planned) {
-        const credential = working.get(keyOf(target));
-        if (!credential) throw new Error(`credential ${keyOf(target)} was neither found nor created`);
-        const applied = applyChange(credential, change, now);
-        // A program credential is dated when it is (re-)awarded or its courses change, not
-        // recomputed at every read.
-        const { programId } = target.config;
-        if (programId !== null && applied.status === 'awarded' && (applied.statusChanged || change.redate)) {
-          const date = await completion.programDate(
-            tx,
-            site.id,
-            target.userId,
-            programId,
-            site.programCompletionModes.split(','),
-          );
-          // Dating again never hides a credential: with no course credential left to date it by, it
-          // keeps the date it had.
-          const dated = date ?? (applied.statusChanged ? null : credential.row.visibleDate);
-          if (!sameTime(dated, credential.row.visibleDate)) {
-            credential.row.visibleDate = dated;
-            credential.dirty = true;
-            applied.redated = !applied.statusChanged;
-          }
+    return changes.commit(
+      database.db,
+      async (tx) => {
+        const planned = Array.isArray(changesOrPlanner) ? changesOrPlanner : await changesOrPlanner(tx);
+        if (planned.length === 0) return [];
+        const now = clock.now();
+        const initial = new Map<string, { userId: number; configId: number; status: CredentialStatus }>();
+        for (const { target, change } of planned) {
+          if (!initial.has(keyOf(target)))
+            initial.set(keyOf(target), {
+              userId: target.userId,
+              configId: target.config.id,
+              status: change.status ?? 'awarded',
+            });
         }
-        if (credential.dirty) credential.row.updatedAt = now;
-        recordChange(writes, site.id, { target, change, actor }, credential, applied);
-        written.push({
-          credential: { ...credential.row },
-          username: target.username,
-          config: target.config,
-          programUuid: target.programUuid,
-          attributes: [...credential.attributes].map(([name, value]) => ({ name, value })),
-        });
-      }
+        const { rows, created } = await repository.lockOrCreateMany(tx, site.id, [...initial.values()], now);
+        const working = new Map<string, Working>(
+          rows.map(({ attributes, ...row }) => [
+            `${row.userId}:${row.configId}`,
+            {
+              row,
+              attributes: new Map(attributes.map(({ name, value }) => [name, value])),
+              fresh: created.has(row.id),
+              dirty: false,
+            },
+          ]),
+        );
 
-      await repository.saveChanges(tx, {
-        rows: [...working.values()].filter((credential) => credential.dirty).map(({ row }) => row),
-        attributes: [...writes.attributes.values()],
-        events: writes.events,
-      });
-      await audit.recordMany(tx, writes.audit);
-      await webhookEvents.emit(tx, site.id, writes.webhooks);
-      if (writes.completions.length > 0)
-        await jobs.enqueue<ProgramCompletionJob>(tx, PROGRAM_COMPLETION_JOB, {
-          siteId: site.id,
-          checks: writes.completions,
+        const writes: Writes = {
+          events: [],
+          attributes: new Map(),
+          audit: [],
+          webhooks: [],
+          completions: [],
+        };
+        const written: CredentialRow[] = [];
+        for (const { target, change, actor } of planned) {
+          const credential = working.get(keyOf(target));
+          if (!credential) throw new Error(`credential ${keyOf(target)} was neither found nor created`);
+          const applied = applyChange(credential, change, now);
+          // A program credential is dated when it is (re-)awarded or its courses change, not
+          // recomputed at every read.
+          const { programId } = target.config;
+          if (
+            programId !== null &&
+            applied.status === 'awarded' &&
+            (applied.statusChanged || change.redate)
+          ) {
+            const date = await completion.programDate(
+              tx,
+              site.id,
+              target.userId,
+              programId,
+              site.programCompletionModes.split(','),
+            );
+            // Dating again never hides a credential: with no course credential left to date it by, it
+            // keeps the date it had.
+            const dated = date ?? (applied.statusChanged ? null : credential.row.visibleDate);
+            if (!sameTime(dated, credential.row.visibleDate)) {
+              credential.row.visibleDate = dated;
+              credential.dirty = true;
+              applied.redated = !applied.statusChanged;
+            }
+          }
+          if (credential.dirty) credential.row.updatedAt = now;
+          recordChange(writes, site.id, { target, change, actor }, credential, applied);
+          written.push({
+            credential: { ...credential.row },
+            username: target.username,
+            config: target.config,
+            programUuid: target.programUuid,
+            attributes: [...credential.attributes].map(([name, value]) => ({ name, value })),
+          });
+        }
+
+        await repository.saveChanges(tx, {
+          rows: [...working.values()].filter((credential) => credential.dirty).map(({ row }) => row),
+          attributes: [...writes.attributes.values()],
+          events: writes.events,
         });
+        await audit.recordMany(tx, writes.audit);
+        await webhookEvents.emit(tx, site.id, writes.webhooks);
+        if (writes.completions.length > 0)
+          await jobs.enqueue<ProgramCompletionJob>(tx, PROGRAM_COMPLETION_JOB, {
+            siteId: site.id,
+            checks: writes.completions,
+          });
+        return written;
+      },
       // Every credential named, changed or not: a request sent again after a bump that failed,
       // which changes nothing the second time, still outdates what was cached (see change-tokens.ts).
-      touched = [...working.values()].map(({ row }) => changeKeys.credential(row.uuid));
-      await changes.bump(...touched);
-      return written;
-    });
-    await changes.bumpCommitted(...touched);
-    return results;
+      (written) => [...new Set(written.map(({ credential }) => changeKeys.credential(credential.uuid)))],
+    );
   };
 }
 

@@ -86,7 +86,7 @@ export function createWebhooksService(deps: {
 
   /** Changes a site's subscriptions and audits it in one transaction; then its subscribed events are re-read. */
   const changeSubscriptions = <T>(site: Site, work: (tx: Db) => Promise<T>) =>
-    changes.commit(db, work, changeKeys.webhookSubscriptions(site.id));
+    changes.commit(db, work, [changeKeys.webhookSubscriptions(site.id)]);
 
   async function queueDelivery(
     tx: Db,

@@ -64,14 +64,23 @@ export function createChangeTokens(cache: Cache, logger: Logger) {
       );
     },
 
-    /** Runs `work` in one transaction and marks `keys` changed just before and after it commits. */
-    async commit<T>(db: Db, work: (tx: Db) => Promise<T>, ...keys: string[]): Promise<T> {
+    /**
+     * Runs `work` in one transaction and marks `keys` changed just before and after it commits;
+     * keys that only the work finds out are given as a function of what it returns.
+     */
+    async commit<T>(
+      db: Db,
+      work: (tx: Db) => Promise<T>,
+      keys: string[] | ((result: T) => string[]),
+    ): Promise<T> {
+      let changed: string[] = [];
       const result = await db.transaction(async (tx) => {
         const done = await work(tx);
-        await this.bump(...keys);
+        changed = typeof keys === 'function' ? keys(done) : keys;
+        await this.bump(...changed);
         return done;
       });
-      await this.bumpCommitted(...keys);
+      await this.bumpCommitted(...changed);
       return result;
     },
 
